@@ -1,0 +1,227 @@
+using Google.Protobuf;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+
+namespace Microsoft.ML.Explainability.Onnx;
+
+/// <summary>
+/// An ONNX model held in memory: read from a file, bytes or a stream, inspected, rewritten (symbolic batch, extra
+/// outputs, opset upgrade) and written back. Every rewriting method returns a new model; the instance it is called on
+/// and the file it came from are never modified.
+/// </summary>
+/// <remarks>
+/// Models whose tensors are stored as external data are read from a file only, and their external data is inlined on
+/// load, after checking that every location stays inside the model's folder. Opsets 8 to 23 of the default domain are
+/// accepted.
+/// </remarks>
+public sealed class OnnxModel
+{
+    /// <summary>The lowest default-domain opset this library reads.</summary>
+    public const int MinimumOpset = 8;
+
+    /// <summary>The highest default-domain opset this library reads.</summary>
+    public const int MaximumOpset = 23;
+
+    internal OnnxModel(ModelProto proto)
+    {
+        Proto = proto;
+    }
+
+    internal ModelProto Proto { get; }
+
+    internal GraphProto Graph => Proto.Graph;
+
+    /// <summary>The version of the default ONNX operator set (domain "" or "ai.onnx") the model imports.</summary>
+    public int Opset => GetOpset(Proto);
+
+    /// <summary>The IR version of the file format.</summary>
+    public long IrVersion => Proto.IrVersion;
+
+    /// <summary>The tool that wrote the model (for example "pytorch" or "CNTK").</summary>
+    public string ProducerName => Proto.ProducerName;
+
+    /// <summary>Names of the graph inputs that are fed at run time (initializers listed as inputs by old exporters are left out).</summary>
+    public IReadOnlyList<string> InputNames
+    {
+        get
+        {
+            var initializers = Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            return Graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToArray();
+        }
+    }
+
+    /// <summary>Names of the graph outputs.</summary>
+    public IReadOnlyList<string> OutputNames => Graph.Output.Select(o => o.Name).ToArray();
+
+    /// <summary>Number of nodes in the main graph.</summary>
+    public int NodeCount => Graph.Node.Count;
+
+    /// <summary>Reads a model from a file. External data is inlined after its locations are checked.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidOnnxModelException">The file is not a usable ONNX model.</exception>
+    public static OnnxModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"ONNX model file '{fullPath}' does not exist.", fullPath);
+        }
+
+        var model = Parse(File.ReadAllBytes(fullPath), fullPath);
+        ExternalData.Inline(model.Proto, Path.GetDirectoryName(fullPath)!, fullPath);
+        return model;
+    }
+
+    /// <summary>Reads a model from its serialized bytes.</summary>
+    /// <exception cref="InvalidOnnxModelException">The bytes are not a usable ONNX model, or it refers to external data (load those from a file).</exception>
+    public static OnnxModel Load(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var model = Parse(bytes, "<bytes>");
+        ExternalData.RejectWithoutFolder(model.Proto);
+        return model;
+    }
+
+    /// <summary>Reads a model from a stream (read to its end).</summary>
+    /// <exception cref="InvalidOnnxModelException">The stream does not hold a usable ONNX model.</exception>
+    public static OnnxModel Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Load(buffer.ToArray());
+    }
+
+    /// <summary>The serialized model.</summary>
+    public byte[] ToBytes() => Proto.ToByteArray();
+
+    /// <summary>Writes the serialized model to a file (created or overwritten).</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var bytes = ToBytes();
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Writes the serialized model to a stream.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Proto.WriteTo(stream);
+    }
+
+    /// <summary>A deep copy.</summary>
+    public OnnxModel Clone() => new(Proto.Clone());
+
+    /// <summary>
+    /// Returns a copy whose inputs and outputs have a symbolic first (batch) dimension named <paramref name="dimensionName"/>,
+    /// for models exported with a fixed batch (such as a batch of 1). Intermediate shape annotations are dropped so that
+    /// ONNX Runtime infers them again. Reshape targets that hard-code the batch size are not rewritten: such models are
+    /// rejected later by ONNX Runtime with a shape error naming the node.
+    /// </summary>
+    public OnnxModel WithSymbolicBatch(string dimensionName = "N")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dimensionName);
+        var copy = Proto.Clone();
+        var initializers = copy.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var value in copy.Graph.Input.Where(i => !initializers.Contains(i.Name)).Concat(copy.Graph.Output))
+        {
+            var shape = value.Type?.TensorType?.Shape;
+            if (shape is { Dim.Count: > 0 })
+            {
+                shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = dimensionName };
+            }
+        }
+
+        copy.Graph.ValueInfo.Clear();
+        return new OnnxModel(copy);
+    }
+
+    /// <summary>
+    /// Returns a copy in which the named tensors (any intermediate tensor, input or initializer) are also graph outputs,
+    /// after the existing outputs and in the order given. Names that already are outputs are not repeated.
+    /// </summary>
+    /// <exception cref="UnknownTensorException">A name is not a tensor of the model.</exception>
+    public OnnxModel WithOutputs(params string[] tensorNames)
+    {
+        ArgumentNullException.ThrowIfNull(tensorNames);
+        var index = new GraphIndex(Graph);
+        var copy = Proto.Clone();
+        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in tensorNames)
+        {
+            index.RequireTensor(name);
+            if (existing.Add(name))
+            {
+                copy.Graph.Output.Add(ValueInfoFor(copy.Graph, name));
+            }
+        }
+
+        return new OnnxModel(copy);
+    }
+
+    /// <summary>Producers, consumers and kinds of every tensor of the main graph (element types and shapes need <see cref="ShapeProbe"/>).</summary>
+    public GraphIndex Index() => new(Graph);
+
+    internal static ValueInfoProto ValueInfoFor(GraphProto graph, string name)
+    {
+        // Keep a known element type (ONNX Runtime needs it for initializers); omit shapes so they are inferred.
+        var known = graph.ValueInfo.Concat(graph.Input).Concat(graph.Output).FirstOrDefault(v => v.Name == name);
+        if (known?.Type?.TensorType is { } tensorType)
+        {
+            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = tensorType.ElemType } } };
+        }
+
+        var initializer = graph.Initializer.FirstOrDefault(t => t.Name == name);
+        if (initializer is not null)
+        {
+            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = initializer.DataType } } };
+        }
+
+        return new ValueInfoProto { Name = name };
+    }
+
+    internal static int GetOpset(ModelProto proto)
+    {
+        var entry = proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        return entry is null ? 0 : checked((int)entry.Version);
+    }
+
+    private static OnnxModel Parse(byte[] bytes, string origin)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new InvalidOnnxModelException($"ONNX model {origin} is empty (0 bytes).");
+        }
+
+        ModelProto proto;
+        try
+        {
+            proto = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidOnnxModelException($"ONNX model {origin} ({bytes.Length} bytes) is not a valid ONNX protobuf: {e.Message} The file may be truncated or not an ONNX model.", e);
+        }
+
+        if (proto.Graph is null || proto.Graph.Node.Count == 0 || proto.IrVersion <= 0)
+        {
+            throw new InvalidOnnxModelException($"ONNX model {origin} ({bytes.Length} bytes) has no graph, no nodes or no IR version: it is not an ONNX model, or it is truncated.");
+        }
+
+        var opset = GetOpset(proto);
+        if (opset == 0)
+        {
+            throw new InvalidOnnxModelException($"ONNX model {origin} imports no default-domain opset.");
+        }
+
+        if (opset is < MinimumOpset or > MaximumOpset)
+        {
+            throw new InvalidOnnxModelException($"ONNX model {origin} uses opset {opset}; opsets {MinimumOpset} to {MaximumOpset} are supported.");
+        }
+
+        return new OnnxModel(proto);
+    }
+}

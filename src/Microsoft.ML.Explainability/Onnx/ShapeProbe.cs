@@ -1,0 +1,198 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Explainability.Onnx;
+
+/// <summary>Element type, shape, producer and consumers of one tensor, as measured by <see cref="ShapeProbe"/>.</summary>
+/// <param name="Name">The tensor's name.</param>
+/// <param name="Kind">Input, initializer or node output.</param>
+/// <param name="ElementType">The element type.</param>
+/// <param name="Shape">The shape; <c>-1</c> marks a dimension that changes with the batch size.</param>
+/// <param name="ProducerNodeIndex">Index of the producing node, or null for inputs and initializers.</param>
+/// <param name="Producer">"OpType 'node name'" of the producing node, or null.</param>
+/// <param name="Consumers">The nodes that read the tensor.</param>
+public sealed record TensorInfo(
+    string Name,
+    TensorKind Kind,
+    TensorElementType ElementType,
+    IReadOnlyList<long> Shape,
+    int? ProducerNodeIndex,
+    string? Producer,
+    IReadOnlyList<TensorConsumer> Consumers)
+{
+    /// <summary>Whether the element type is a floating-point type (only those can be differentiated).</summary>
+    public bool IsFloatingPoint => ElementType is TensorElementType.Float or TensorElementType.Double or TensorElementType.Float16 or TensorElementType.BFloat16;
+
+    /// <summary>The rank.</summary>
+    public int Rank => Shape.Count;
+
+    /// <summary>Whether dimension <paramref name="axis"/> changes with the batch size.</summary>
+    public bool IsBatchDependent(int axis) => Shape[axis] < 0;
+
+    /// <summary>The shape as text, with "N" for batch-dependent dimensions.</summary>
+    public string ShapeText => "[" + string.Join(", ", Shape.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+}
+
+/// <summary>The measured <see cref="TensorInfo"/> of every tensor of a model.</summary>
+public sealed class ModelShapes
+{
+    private readonly Dictionary<string, TensorInfo> _tensors;
+
+    internal ModelShapes(Dictionary<string, TensorInfo> tensors) => _tensors = tensors;
+
+    /// <summary>All tensors, inputs first, then initializers, then node outputs in graph order.</summary>
+    public IReadOnlyCollection<TensorInfo> Tensors => _tensors.Values;
+
+    /// <summary>The information of one tensor.</summary>
+    /// <exception cref="UnknownTensorException">The model has no such tensor.</exception>
+    public TensorInfo this[string name] => _tensors.TryGetValue(name, out var info)
+        ? info
+        : throw new UnknownTensorException(name, $"The model has no tensor named '{name}' (or it lies inside a subgraph).");
+
+    /// <summary>Whether the probe saw a tensor of that name.</summary>
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+}
+
+/// <summary>
+/// Measures the element type and shape of every tensor by running the model in ONNX Runtime with every intermediate
+/// tensor exposed as an output, on seeded random inputs at two batch sizes (2 and 3); dimensions that differ between
+/// the two runs are marked batch-dependent. The first dimension of every input is taken as the batch dimension.
+/// </summary>
+public static class ShapeProbe
+{
+    private static readonly long[] ProbeBatchSizes = [2, 3];
+
+    /// <summary>Probes <paramref name="model"/>.</summary>
+    /// <param name="model">The model (a symbolic batch dimension is expected; see <see cref="OnnxModel.WithSymbolicBatch"/>).</param>
+    /// <param name="inputShapes">
+    /// Shapes for inputs whose non-batch dimensions are symbolic (the batch entry is ignored). Inputs with fixed
+    /// dimensions need no entry.
+    /// </param>
+    /// <exception cref="InputMismatchException">A symbolic non-batch dimension has no given size.</exception>
+    public static ModelShapes Run(OnnxModel model, IReadOnlyDictionary<string, long[]>? inputShapes = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var index = model.Index();
+        var intermediates = model.Proto.Graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).ToArray();
+        var exposed = model.WithOutputs(intermediates);
+
+        var runs = ProbeBatchSizes.Select(batch => RunOnce(exposed, batch, inputShapes)).ToArray();
+        var result = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+        foreach (var name in runs[0].Keys)
+        {
+            var (type, first) = runs[0][name];
+            var (_, second) = runs[1][name];
+            var shape = first.Length == second.Length
+                ? first.Select((d, i) => d == second[i] ? d : -1).ToArray()
+                : first;
+            var kind = index.KindOf(name);
+            var producer = index.ProducerOf(name);
+            result[name] = new TensorInfo(
+                name, kind, type, shape, producer?.NodeIndex,
+                producer is { } p ? $"{index.OpType(p.NodeIndex)} '{index.NodeName(p.NodeIndex)}'" : null,
+                index.ConsumersOf(name));
+        }
+
+        foreach (var initializer in model.Proto.Graph.Initializer)
+        {
+            result[initializer.Name] = new TensorInfo(
+                initializer.Name, TensorKind.Initializer, (TensorElementType)initializer.DataType, initializer.Dims.ToArray(),
+                null, null, index.ConsumersOf(initializer.Name));
+        }
+
+        return new ModelShapes(result);
+    }
+
+    private static Dictionary<string, (TensorElementType Type, long[] Shape)> RunOnce(OnnxModel model, long batch, IReadOnlyDictionary<string, long[]>? inputShapes)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = OrtSessions.Create(model, options);
+        var random = new Random(1234);
+        var inputs = new List<OrtValue>();
+        var result = new Dictionary<string, (TensorElementType, long[])>(StringComparer.Ordinal);
+        try
+        {
+            var names = new List<string>();
+            foreach (var (name, meta) in session.InputMetadata)
+            {
+                var shape = ResolveShape(name, meta.Dimensions, batch, inputShapes);
+                inputs.Add(RandomValue(meta.ElementDataType, shape, random));
+                names.Add(name);
+                result[name] = (meta.ElementDataType, shape);
+            }
+
+            var outputNames = session.OutputMetadata.Keys.ToArray();
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, names, inputs, outputNames);
+            for (int i = 0; i < outputNames.Length; i++)
+            {
+                if (!outputs[i].IsTensor)
+                {
+                    continue;
+                }
+
+                var info = outputs[i].GetTensorTypeAndShape();
+                result[outputNames[i]] = (info.ElementDataType, info.Shape);
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOnnxModelException($"ONNX Runtime could not run the model to measure its tensor shapes (batch {batch}): {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var value in inputs)
+            {
+                value.Dispose();
+            }
+        }
+
+        return result;
+    }
+
+    internal static long[] ResolveShape(string name, int[] dims, long batch, IReadOnlyDictionary<string, long[]>? given)
+    {
+        var shape = new long[dims.Length];
+        for (int d = 0; d < dims.Length; d++)
+        {
+            if (d == 0)
+            {
+                shape[d] = batch;
+            }
+            else if (dims[d] > 0)
+            {
+                shape[d] = dims[d];
+            }
+            else if (given is not null && given.TryGetValue(name, out var g) && g.Length == dims.Length && g[d] > 0)
+            {
+                shape[d] = g[d];
+            }
+            else
+            {
+                throw new InputMismatchException($"Input '{name}' has a symbolic dimension {d} (shape [{string.Join(", ", dims)}]); give its size in the input shapes.");
+            }
+        }
+
+        return shape;
+    }
+
+    private static OrtValue RandomValue(TensorElementType type, long[] shape, Random random)
+    {
+        var count = checked((int)shape.Aggregate(1L, (a, b) => a * b));
+        switch (type)
+        {
+            case TensorElementType.Float:
+                return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), shape);
+            case TensorElementType.Double:
+                return OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, count).Select(_ => random.NextDouble() * 2 - 1).ToArray(), shape);
+            case TensorElementType.Int64:
+                return OrtValue.CreateTensorValueFromMemory(new long[count], shape);
+            case TensorElementType.Int32:
+                return OrtValue.CreateTensorValueFromMemory(new int[count], shape);
+            case TensorElementType.Bool:
+                return OrtValue.CreateTensorValueFromMemory(new bool[count], shape);
+            default:
+                throw new InputMismatchException($"Inputs of element type {type} are not supported by the shape probe.");
+        }
+    }
+}
