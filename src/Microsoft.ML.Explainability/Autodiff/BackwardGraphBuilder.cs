@@ -1,0 +1,167 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+
+namespace Microsoft.ML.Explainability.Autodiff;
+
+/// <summary>
+/// Reverse-mode differentiation of an ONNX graph into standard ONNX ops. Given seeds (for each seeded tensor, a
+/// tensor holding the gradient that flows into it) and the tensors whose gradients are wanted, it appends to the
+/// graph, in reverse topological order, the backward nodes of exactly the nodes that lie on a path from a wanted
+/// tensor to a seed, and sums the gradients that meet at a tensor. Integer and boolean tensors (shapes, indices,
+/// masks) stop differentiation, so shape arithmetic is left alone.
+/// </summary>
+internal sealed class BackwardGraphBuilder
+{
+    private readonly GraphProto _graph;
+    private readonly ModelShapes _shapes;
+    private readonly GradientRuleRegistry _rules;
+    private readonly GraphIndex _index;
+
+    public BackwardGraphBuilder(GraphProto graph, ModelShapes shapes, GradientRuleRegistry rules)
+    {
+        _graph = graph;
+        _shapes = shapes;
+        _rules = rules;
+        _index = new GraphIndex(graph);
+    }
+
+    /// <summary>Appends the backward graph and returns, for each wanted tensor, the name of its gradient tensor.</summary>
+    /// <param name="seeds">Seeded tensor → the tensor holding its incoming gradient (same shape).</param>
+    /// <param name="wanted">Tensors whose gradients are returned.</param>
+    /// <param name="emitter">Emits into <c>_graph</c>.</param>
+    public IReadOnlyDictionary<string, string> Build(IReadOnlyDictionary<string, string> seeds, IReadOnlyList<string> wanted, GraphEmitter emitter)
+    {
+        foreach (var name in seeds.Keys.Concat(wanted))
+        {
+            _index.RequireTensor(name);
+            var info = _shapes[name];
+            if (!info.IsFloatingPoint)
+            {
+                throw new GradientException($"Tensor '{name}' has element type {info.ElementType}; gradients exist only for floating-point tensors.");
+            }
+        }
+
+        var onPath = TensorsOnPath(seeds.Keys, wanted);
+        var gradients = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (tensor, seed) in seeds)
+        {
+            Contribute(gradients, tensor, seed);
+        }
+
+        int forwardNodeCount = _graph.Node.Count;
+        for (int n = forwardNodeCount - 1; n >= 0; n--)
+        {
+            var node = _graph.Node[n];
+            var needs = node.Input.Select(i => i.Length > 0 && onPath.Contains(i)).ToArray();
+            if (!needs.Any(x => x))
+            {
+                continue;
+            }
+
+            var outputGradients = node.Output.Select(o => gradients.TryGetValue(o, out var list) ? Accumulate(emitter, o, list) : null).ToArray();
+            if (outputGradients.All(g => g is null))
+            {
+                continue;
+            }
+
+            var nodeName = _index.NodeName(n);
+            var rule = _rules.Find(node.OpType, node.Domain, nodeName)
+                ?? throw new UnsupportedOperatorException(node.OpType, nodeName, node.Domain, _rules.SupportedOperators);
+            var context = new GradientContext(node, n, _index, _shapes, emitter, outputGradients, needs);
+            using (emitter.Scope($"grad/{nodeName}"))
+            {
+                try
+                {
+                    rule(context);
+                }
+                catch (GradientException)
+                {
+                    throw;
+                }
+                catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or IndexOutOfRangeException or KeyNotFoundException)
+                {
+                    throw new GradientException($"The backward rule of {context.Describe()} failed: {e.Message}", e);
+                }
+            }
+
+            for (int i = 0; i < node.Input.Count; i++)
+            {
+                if (needs[i] && context.InputGradient(i) is { } g)
+                {
+                    Contribute(gradients, node.Input[i], g);
+                }
+            }
+        }
+
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in wanted)
+        {
+            if (!gradients.TryGetValue(name, out var list) || list.Count == 0)
+            {
+                throw new GradientException($"No differentiable path joins tensor '{name}' to the seeded tensor(s) {string.Join(", ", seeds.Keys.Select(s => $"'{s}'"))}: its gradient is identically zero or flows only through integer tensors.");
+            }
+
+            result[name] = Accumulate(emitter, name, list);
+        }
+
+        return result;
+    }
+
+    private static void Contribute(Dictionary<string, List<string>> gradients, string tensor, string gradient)
+    {
+        if (!gradients.TryGetValue(tensor, out var list))
+        {
+            gradients[tensor] = list = [];
+        }
+
+        list.Add(gradient);
+    }
+
+    /// <summary>Sums the contributions to a tensor's gradient once, replacing the list by the sum.</summary>
+    private static string Accumulate(GraphEmitter emitter, string tensor, List<string> contributions)
+    {
+        if (contributions.Count > 1)
+        {
+            using (emitter.Scope($"grad/{tensor}"))
+            {
+                var sum = emitter.Sum(contributions);
+                contributions.Clear();
+                contributions.Add(sum);
+            }
+        }
+
+        return contributions[0];
+    }
+
+    /// <summary>Floating-point tensors that descend from a wanted tensor and are ancestors of (or are) a seeded tensor.</summary>
+    private HashSet<string> TensorsOnPath(IEnumerable<string> seeds, IEnumerable<string> wanted)
+    {
+        var descendants = new HashSet<string>(wanted, StringComparer.Ordinal);
+        foreach (var node in _graph.Node)
+        {
+            if (node.Input.Any(descendants.Contains))
+            {
+                foreach (var output in node.Output.Where(o => o.Length > 0 && _shapes.Contains(o) && _shapes[o].IsFloatingPoint))
+                {
+                    descendants.Add(output);
+                }
+            }
+        }
+
+        var ancestors = new HashSet<string>(seeds, StringComparer.Ordinal);
+        for (int n = _graph.Node.Count - 1; n >= 0; n--)
+        {
+            var node = _graph.Node[n];
+            if (node.Output.Any(ancestors.Contains))
+            {
+                foreach (var input in node.Input.Where(i => i.Length > 0))
+                {
+                    ancestors.Add(input);
+                }
+            }
+        }
+
+        descendants.IntersectWith(ancestors);
+        return descendants;
+    }
+}
