@@ -100,7 +100,7 @@ public sealed class GradientContext
     public bool HasAttribute(string name) => _node.Attribute(name) is not null;
 
     /// <summary>All attributes of the forward node, to copy onto a re-emitted forward op (LRP's modified forward passes).</summary>
-    public IReadOnlyList<NodeAttribute> Attributes => _node.Attribute.Select(NodeAttribute.FromProto).ToArray();
+    public IReadOnlyList<AttributeValue> Attributes => _node.Attribute.Select(AttributeValue.FromProto).ToArray();
 
     /// <summary>
     /// The values of input <paramref name="i"/> when it is a constant (an initializer, or the output of a Constant

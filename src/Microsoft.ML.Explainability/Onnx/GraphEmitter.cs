@@ -52,11 +52,11 @@ public sealed class GraphEmitter
     }
 
     /// <summary>Appends a node with one output and returns the output's name.</summary>
-    public string Node(string opType, IEnumerable<string> inputs, params NodeAttribute[] attributes) =>
+    public string Node(string opType, IEnumerable<string> inputs, params AttributeValue[] attributes) =>
         Node(opType, inputs, 1, attributes)[0];
 
     /// <summary>Appends a node with <paramref name="outputCount"/> outputs and returns their names.</summary>
-    public string[] Node(string opType, IEnumerable<string> inputs, int outputCount, params NodeAttribute[] attributes)
+    public string[] Node(string opType, IEnumerable<string> inputs, int outputCount, params AttributeValue[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = FreshName(opType) };
         node.Input.AddRange(inputs);
@@ -137,7 +137,7 @@ public sealed class GraphEmitter
     public string ReshapeLike(string x, string like) => Reshape(x, Shape(like));
 
     /// <summary><c>Transpose(x, perm)</c>.</summary>
-    public string Transpose(string x, IReadOnlyList<long> perm) => Node("Transpose", [x], NodeAttribute.Ints("perm", perm));
+    public string Transpose(string x, IReadOnlyList<long> perm) => Node("Transpose", [x], AttributeValue.Ints("perm", perm));
 
     /// <summary>Sum of one or more tensors (<c>Sum</c>; the tensor itself when there is one).</summary>
     public string Sum(IReadOnlyList<string> terms) => terms.Count == 1 ? terms[0] : Node("Sum", terms);
@@ -146,12 +146,12 @@ public sealed class GraphEmitter
     public string ZerosLike(string like, TensorElementType type = TensorElementType.Float)
     {
         var zero = TensorProtos.OfType("value", (TensorProto.Types.DataType)type, [1], [0.0]);
-        return Node("ConstantOfShape", [Shape(like)], NodeAttribute.FromProto(NodeExtensions.Tensor("value", zero)));
+        return Node("ConstantOfShape", [Shape(like)], AttributeValue.FromProto(NodeExtensions.Tensor("value", zero)));
     }
 
     /// <summary><c>ReduceSum(x, axes)</c>, axes as an input (opset 13 and later, which this library always targets).</summary>
     public string ReduceSum(string x, IReadOnlyList<long> axes, bool keepDims) =>
-        Node("ReduceSum", [x, Int64s([.. axes])], NodeAttribute.Int("keepdims", keepDims ? 1 : 0));
+        Node("ReduceSum", [x, Int64s([.. axes])], AttributeValue.Int("keepdims", keepDims ? 1 : 0));
 
     /// <summary><c>ReduceMean(x, axes)</c> in the form of the graph's opset (axes an attribute below 18, an input from 18).</summary>
     public string ReduceMean(string x, IReadOnlyList<long> axes, bool keepDims) => Reduce("ReduceMean", x, axes, keepDims);
@@ -163,8 +163,8 @@ public sealed class GraphEmitter
     public string ReduceMin(string x, IReadOnlyList<long> axes, bool keepDims) => Reduce("ReduceMin", x, axes, keepDims);
 
     private string Reduce(string op, string x, IReadOnlyList<long> axes, bool keepDims) => Opset >= 18
-        ? Node(op, [x, Int64s([.. axes])], NodeAttribute.Int("keepdims", keepDims ? 1 : 0))
-        : Node(op, [x], NodeAttribute.Ints("axes", axes), NodeAttribute.Int("keepdims", keepDims ? 1 : 0));
+        ? Node(op, [x, Int64s([.. axes])], AttributeValue.Int("keepdims", keepDims ? 1 : 0))
+        : Node(op, [x], AttributeValue.Ints("axes", axes), AttributeValue.Int("keepdims", keepDims ? 1 : 0));
 
     /// <summary><c>Unsqueeze(x, axes)</c>, axes as an input (opset 13 and later).</summary>
     public string Unsqueeze(string x, IReadOnlyList<long> axes) => Node("Unsqueeze", [x, Int64s([.. axes])]);
@@ -173,7 +173,7 @@ public sealed class GraphEmitter
     public string Squeeze(string x, IReadOnlyList<long> axes) => Node("Squeeze", [x, Int64s([.. axes])]);
 
     /// <summary><c>Cast(x, to)</c>.</summary>
-    public string Cast(string x, TensorElementType to) => Node("Cast", [x], NodeAttribute.Int("to", (long)to));
+    public string Cast(string x, TensorElementType to) => Node("Cast", [x], AttributeValue.Int("to", (long)to));
 
     /// <summary>
     /// Sums a gradient computed at a broadcast output shape back to the shape of one operand (numpy broadcasting

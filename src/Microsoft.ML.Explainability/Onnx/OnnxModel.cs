@@ -116,20 +116,31 @@ public sealed class OnnxModel
     public OnnxModel Clone() => new(Proto.Clone());
 
     /// <summary>
-    /// Returns a copy whose inputs and outputs have a symbolic first (batch) dimension named <paramref name="dimensionName"/>,
-    /// for models exported with a fixed batch (such as a batch of 1). Intermediate shape annotations are dropped so that
-    /// ONNX Runtime infers them again. Reshape targets that hard-code the batch size are not rewritten: such models are
-    /// rejected later by ONNX Runtime with a shape error naming the node.
+    /// Returns a copy whose batched inputs have a symbolic first dimension named <paramref name="dimensionName"/>, for
+    /// models exported with a fixed batch of 1. An input counts as batched when its first dimension is 1 or already
+    /// symbolic; inputs with a fixed first dimension above 1 are left as they are (they are not batched). The outputs'
+    /// first dimensions become symbolic too, and intermediate shape annotations are dropped so that ONNX Runtime infers
+    /// them again. Reshape targets that hard-code the batch size are not rewritten: such models fail in the shape probe
+    /// with ONNX Runtime's message naming the node.
     /// </summary>
     public OnnxModel WithSymbolicBatch(string dimensionName = "N")
     {
         ArgumentException.ThrowIfNullOrEmpty(dimensionName);
         var copy = Proto.Clone();
         var initializers = copy.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var value in copy.Graph.Input.Where(i => !initializers.Contains(i.Name)).Concat(copy.Graph.Output))
+        foreach (var value in copy.Graph.Input.Where(i => !initializers.Contains(i.Name)))
         {
             var shape = value.Type?.TensorType?.Shape;
-            if (shape is { Dim.Count: > 0 })
+            if (shape is { Dim.Count: > 0 } && (shape.Dim[0].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || shape.Dim[0].DimValue == 1))
+            {
+                shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = dimensionName };
+            }
+        }
+
+        foreach (var value in copy.Graph.Output)
+        {
+            var shape = value.Type?.TensorType?.Shape;
+            if (shape is { Dim.Count: > 0 } && shape.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && shape.Dim[0].DimValue == 1)
             {
                 shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = dimensionName };
             }

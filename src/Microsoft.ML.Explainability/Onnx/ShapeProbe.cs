@@ -56,7 +56,7 @@ public sealed class ModelShapes
 /// <summary>
 /// Measures the element type and shape of every tensor by running the model in ONNX Runtime with every intermediate
 /// tensor exposed as an output, on seeded random inputs at two batch sizes (2 and 3); dimensions that differ between
-/// the two runs are marked batch-dependent. The first dimension of every input is taken as the batch dimension.
+/// the two runs are marked batch-dependent. An input's symbolic first dimension is taken as the batch dimension.
 /// </summary>
 public static class ShapeProbe
 {
@@ -155,7 +155,7 @@ public static class ShapeProbe
         var shape = new long[dims.Length];
         for (int d = 0; d < dims.Length; d++)
         {
-            if (d == 0)
+            if (d == 0 && dims[0] <= 0)
             {
                 shape[d] = batch;
             }

@@ -1,0 +1,39 @@
+using Microsoft.ML.Explainability.Autodiff;
+
+namespace Microsoft.ML.Explainability.Runtime;
+
+/// <summary>How the gradient that flows into the seeded output is given.</summary>
+public enum SeedKind
+{
+    /// <summary>
+    /// A one-hot row per sample for a class: the model gets an int64 input <see cref="GradientModel.TargetsInput"/>
+    /// of shape [N] holding class indices (−1 for the predicted class, resolved inside the graph by ArgMax). The
+    /// seeded output must be [N, classes].
+    /// </summary>
+    OneHotTarget,
+
+    /// <summary>The caller gives the whole gradient tensor (<see cref="GradientModel.SeedInput"/>, the output's shape).</summary>
+    Given,
+}
+
+/// <summary>What to differentiate: the seeded output, the tensors whose gradients are wanted, and the rules used.</summary>
+public sealed class GradientRequest
+{
+    /// <summary>The tensor the seed gradient flows into, usually the logits output.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>How the seed is given. Default <see cref="SeedKind.OneHotTarget"/>.</summary>
+    public SeedKind Seed { get; init; } = SeedKind.OneHotTarget;
+
+    /// <summary>Tensors whose gradients are returned: model inputs and/or intermediate activations.</summary>
+    public required IReadOnlyList<string> WithRespectTo { get; init; }
+
+    /// <summary>Forward tensors also returned (for example a layer's activations for Grad-CAM).</summary>
+    public IReadOnlyList<string> Activations { get; init; } = [];
+
+    /// <summary>The backward rules; <see cref="GradientRuleRegistry.Default"/> gives true gradients.</summary>
+    public GradientRuleRegistry Rules { get; init; } = GradientRuleRegistry.Default;
+
+    /// <summary>Sizes of symbolic non-batch input dimensions (for models exported with dynamic height/width).</summary>
+    public IReadOnlyDictionary<string, long[]>? InputShapes { get; init; }
+}

@@ -1,0 +1,347 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Explainability.Runtime;
+
+/// <summary>The result of one <see cref="GradientSession.Run(IReadOnlyDictionary{string, FloatTensor}, long[], FloatTensor)"/>, batch rows in input order.</summary>
+public sealed class GradientResult
+{
+    internal GradientResult(IReadOnlyDictionary<string, FloatTensor> outputs, IReadOnlyDictionary<string, FloatTensor> gradients, long[]? targets, float[]? targetScores)
+    {
+        Outputs = outputs;
+        Gradients = gradients;
+        Targets = targets;
+        TargetScores = targetScores;
+    }
+
+    /// <summary>The model's float outputs and the requested activations, by tensor name.</summary>
+    public IReadOnlyDictionary<string, FloatTensor> Outputs { get; }
+
+    /// <summary>Gradients by the name of the tensor they are taken with respect to.</summary>
+    public IReadOnlyDictionary<string, FloatTensor> Gradients { get; }
+
+    /// <summary>The class explained in each row (predicted ones resolved), for one-hot seeds; else null.</summary>
+#pragma warning disable CA1819 // Plain per-row arrays are the natural result type here.
+    public long[]? Targets { get; }
+
+    /// <summary>The seeded output's value for each row's target class, for one-hot seeds; else null.</summary>
+    public float[]? TargetScores { get; }
+#pragma warning restore CA1819
+}
+
+/// <summary>
+/// An ONNX Runtime session over a <see cref="GradientModel"/>: forward and backward in one call per batch of
+/// <see cref="ExecutionOptions.BatchSize"/> rows, on the CPU or on CUDA (with fall-back to the CPU).
+/// Thread-safe for concurrent <c>Run</c> calls, as ONNX Runtime sessions are.
+/// </summary>
+public sealed class GradientSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly ExecutionOptions _options;
+    private readonly string[] _outputNames;
+
+    /// <summary>Creates the session.</summary>
+    /// <exception cref="ExplainabilityException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
+    public GradientSession(GradientModel model, ExecutionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options ?? ExecutionOptions.Default;
+        _options.Validate();
+        Model = model;
+        using var sessionOptions = CreateSessionOptions(_options, out var provider, out var fallbackReason);
+        ExecutionProvider = provider;
+        FallbackReason = fallbackReason;
+        _session = OrtSessions.Create(model.Model, sessionOptions);
+        _outputNames = _session.OutputMetadata.Keys.ToArray();
+    }
+
+    /// <summary>The model this session runs.</summary>
+    public GradientModel Model { get; }
+
+    /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Why CUDA was not used although asked for, or null.</summary>
+    public string? FallbackReason { get; }
+
+    /// <summary>Runs a single-input model on a batch.</summary>
+    /// <param name="input">The batch, [N, …] as the model's input.</param>
+    /// <param name="targets">Class per row (−1: the predicted class); null: the predicted class for every row.</param>
+    public GradientResult Run(FloatTensor input, long[]? targets = null)
+    {
+        if (Model.DataInputs.Count != 1)
+        {
+            throw new InputMismatchException($"The model has {Model.DataInputs.Count} inputs ({string.Join(", ", Model.DataInputs)}); pass them by name.");
+        }
+
+        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, targets);
+    }
+
+    /// <summary>Runs the model on a batch, split into calls of <see cref="ExecutionOptions.BatchSize"/> rows.</summary>
+    /// <param name="inputs">Every model input by name, each [N, …].</param>
+    /// <param name="targets">For one-hot seeds: class per row (−1: predicted); null: predicted for every row.</param>
+    /// <param name="seed">For given seeds: the gradient flowing into the seeded output, [N, …] as that output.</param>
+    /// <exception cref="InputMismatchException">An input is missing, unknown, of the wrong shape, or targets/seed do not fit.</exception>
+    public GradientResult Run(IReadOnlyDictionary<string, FloatTensor> inputs, long[]? targets = null, FloatTensor? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        int rows = ValidateInputs(inputs);
+        var oneHot = Model.Request.Seed == SeedKind.OneHotTarget;
+        targets = oneHot ? ValidateTargets(targets, rows) : null;
+        if (!oneHot)
+        {
+            ValidateSeed(seed, rows);
+        }
+
+        var parts = new List<Dictionary<string, FloatTensor>>();
+        var targetParts = new List<long>();
+        for (int start = 0; start < rows; start += _options.BatchSize)
+        {
+            int count = Math.Min(_options.BatchSize, rows - start);
+            var feeds = inputs.ToDictionary(kv => kv.Key, kv => count == rows || !IsBatched(kv.Key) ? kv.Value : kv.Value.Rows(start, count));
+            var (floats, resolved) = RunBatch(feeds, targets?.AsSpan(start, count).ToArray(), seed is null ? null : (count == rows ? seed : seed.Rows(start, count)));
+            parts.Add(floats);
+            targetParts.AddRange(resolved ?? []);
+        }
+
+        var merged = parts[0].Keys.ToDictionary(k => k, k => Merge(k, parts.Select(p => p[k]).ToArray()), StringComparer.Ordinal);
+        var gradients = Model.Request.WithRespectTo.ToDictionary(w => w, w => merged[GradientModel.GradientOutput(w)], StringComparer.Ordinal);
+        float[]? scores = merged.TryGetValue(GradientModel.TargetScoreOutput, out var s) ? s.Data : null;
+        var outputs = merged.Where(kv => !kv.Key.StartsWith("xai.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return new GradientResult(outputs, gradients, oneHot ? targetParts.ToArray() : null, scores);
+    }
+
+    /// <summary>Whether a tensor has a batch dimension (so it is split into batches and its results concatenated).</summary>
+    private bool IsBatched(string tensor) => Model.Shapes[tensor].Shape is [< 0, ..];
+
+    /// <summary>
+    /// Joins the per-batch results of one output: batched outputs are concatenated; the gradient of a tensor shared by
+    /// all rows is summed over batches; other unbatched outputs are the same in every batch.
+    /// </summary>
+    private FloatTensor Merge(string output, FloatTensor[] parts)
+    {
+        if (parts.Length == 1)
+        {
+            return parts[0];
+        }
+
+        if (output.StartsWith(GradientModel.GradientOutputPrefix, StringComparison.Ordinal))
+        {
+            var tensor = output[GradientModel.GradientOutputPrefix.Length..];
+            return IsBatched(tensor) ? FloatTensor.ConcatRows(parts) : SumParts(parts);
+        }
+
+        return Model.Shapes.Contains(output) && !IsBatched(output) ? parts[0] : FloatTensor.ConcatRows(parts);
+    }
+
+    /// <summary>The gradient of a tensor shared by all rows (a weight, an unbatched input) is the sum over batches.</summary>
+    private static FloatTensor SumParts(FloatTensor[] parts)
+    {
+        var sum = new float[parts[0].Length];
+        foreach (var part in parts)
+        {
+            for (int i = 0; i < sum.Length; i++)
+            {
+                sum[i] += part.Data[i];
+            }
+        }
+
+        return new FloatTensor(sum, parts[0].Shape);
+    }
+
+    private (Dictionary<string, FloatTensor> Floats, long[]? Targets) RunBatch(Dictionary<string, FloatTensor> feeds, long[]? targets, FloatTensor? seed)
+    {
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var (name, tensor) in feeds)
+            {
+                names.Add(name);
+                values.Add(OrtValue.CreateTensorValueFromMemory(tensor.Data, tensor.Shape));
+            }
+
+            if (targets is not null)
+            {
+                names.Add(GradientModel.TargetsInput);
+                values.Add(OrtValue.CreateTensorValueFromMemory(targets, [targets.Length]));
+            }
+
+            if (seed is not null)
+            {
+                names.Add(GradientModel.SeedInput);
+                values.Add(OrtValue.CreateTensorValueFromMemory(seed.Data, seed.Shape));
+            }
+
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, names, values, _outputNames);
+            var floats = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
+            long[]? resolved = null;
+            for (int i = 0; i < _outputNames.Length; i++)
+            {
+                var info = outputs[i].GetTensorTypeAndShape();
+                if (info.ElementDataType == TensorElementType.Float)
+                {
+                    floats[_outputNames[i]] = new FloatTensor(outputs[i].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
+                }
+                else if (_outputNames[i] == GradientModel.ResolvedTargetsOutput)
+                {
+                    resolved = outputs[i].GetTensorDataAsSpan<long>().ToArray();
+                }
+            }
+
+            return (floats, resolved);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ExplainabilityException($"ONNX Runtime failed to run the explanation graph: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private int ValidateInputs(IReadOnlyDictionary<string, FloatTensor> inputs)
+    {
+        var expected = Model.DataInputs;
+        var missing = expected.Where(e => !inputs.ContainsKey(e)).ToArray();
+        var unknown = inputs.Keys.Where(k => !expected.Contains(k)).ToArray();
+        if (missing.Length > 0 || unknown.Length > 0)
+        {
+            throw new InputMismatchException($"The model's inputs are {string.Join(", ", expected.Select(e => $"'{e}'"))}; missing: [{string.Join(", ", missing)}], unknown: [{string.Join(", ", unknown)}].");
+        }
+
+        int rows = -1;
+        foreach (var name in expected)
+        {
+            var tensor = inputs[name];
+            var meta = _session.InputMetadata[name];
+            if (meta.ElementDataType != TensorElementType.Float)
+            {
+                throw new InputMismatchException($"Input '{name}' has element type {meta.ElementDataType}; only float32 inputs are supported.");
+            }
+
+            var dims = meta.Dimensions;
+            bool ok = tensor.Rank == dims.Length && dims.Select((d, i) => d <= 0 || d == tensor.Shape[i]).All(x => x);
+            if (!ok)
+            {
+                throw new InputMismatchException($"Input '{name}' expects shape [{string.Join(", ", dims.Select(d => d <= 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] but was given {tensor.ShapeText}.");
+            }
+
+            var probed = Model.Shapes[name].Shape;
+            for (int d = 1; d < probed.Count; d++)
+            {
+                if (probed[d] > 0 && probed[d] != tensor.Shape[d])
+                {
+                    throw new InputMismatchException($"Input '{name}' was prepared for shape {Model.Shapes[name].ShapeText} but was given {tensor.ShapeText}; build a GradientModel with these InputShapes.");
+                }
+            }
+
+            if (!IsBatched(name))
+            {
+                continue;
+            }
+
+            if (tensor.BatchSize == 0)
+            {
+                throw new InputMismatchException($"Input '{name}' has no rows.");
+            }
+
+            if (rows >= 0 && rows != tensor.BatchSize)
+            {
+                throw new InputMismatchException($"Inputs disagree on the batch size ({rows} vs {tensor.BatchSize} in '{name}').");
+            }
+
+            rows = tensor.BatchSize;
+        }
+
+        return rows < 0 ? 1 : rows;
+    }
+
+    private long[] ValidateTargets(long[]? targets, int rows)
+    {
+        if (targets is null)
+        {
+            return Enumerable.Repeat(-1L, rows).ToArray();
+        }
+
+        if (targets.Length != rows)
+        {
+            throw new InputMismatchException($"{targets.Length} targets were given for {rows} rows.");
+        }
+
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] < -1 || targets[i] >= Model.ClassCount)
+            {
+                throw new InputMismatchException($"Target {targets[i]} of row {i} is out of range: output '{Model.Request.Output}' has {Model.ClassCount} classes (0 to {Model.ClassCount - 1}; −1 for the predicted class).");
+            }
+        }
+
+        return targets;
+    }
+
+    private void ValidateSeed(FloatTensor? seed, int rows)
+    {
+        if (seed is null)
+        {
+            throw new InputMismatchException($"This model was built with a given seed: pass the gradient of '{Model.Request.Output}' as the seed.");
+        }
+
+        var expected = Model.Shapes[Model.Request.Output];
+        bool ok = seed.Rank == expected.Rank && seed.Shape[0] == rows && expected.Shape.Select((d, i) => d < 0 || d == seed.Shape[i]).All(x => x);
+        if (!ok)
+        {
+            throw new InputMismatchException($"The seed must have the shape of '{Model.Request.Output}' {expected.ShapeText} with {rows} rows; it has {seed.ShapeText}.");
+        }
+    }
+
+    private static SessionOptions CreateSessionOptions(ExecutionOptions options, out string provider, out string? fallbackReason)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = options.OptimizationLevel,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        if (options.InterOpThreads > 0)
+        {
+            sessionOptions.InterOpNumThreads = options.InterOpThreads;
+        }
+
+        provider = "CPUExecutionProvider";
+        fallbackReason = null;
+        if (options.GpuDeviceId is { } device)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(device);
+                provider = "CUDAExecutionProvider";
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                if (!options.FallbackToCpu)
+                {
+                    sessionOptions.Dispose();
+                    throw new ExplainabilityException($"CUDA device {device} was requested but cannot be used ({e.Message}), and FallbackToCpu is false.", e);
+                }
+
+                fallbackReason = $"CUDA device {device} unavailable: {e.Message}";
+            }
+        }
+
+        return sessionOptions;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,67 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.Explainability.Tests.Infrastructure;
+
+namespace Microsoft.ML.Explainability.Tests.Autodiff;
+
+/// <summary>Finite-difference checks of the Conv rule over its attribute variants.</summary>
+[TestClass]
+public sealed class ConvolutionGradientTests
+{
+    public static IEnumerable<object[]> Variants =>
+    [
+        // channelsIn, channelsOut, size, kernel, strides, dilations, pads (begin..end), group, autoPad
+        [3, 4, 7, 3, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 1, "NOTSET"],
+        [3, 4, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 1, "NOTSET"],
+        [2, 2, 9, 3, new long[] { 2, 1 }, new long[] { 2, 2 }, new long[] { 2, 1, 0, 2 }, 1, "NOTSET"],
+        [4, 6, 8, 3, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, 2, "NOTSET"],
+        [4, 4, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 4, "NOTSET"],
+        [3, 2, 7, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 3, 3, 2, 2 }, 1, "NOTSET"],
+        [3, 2, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, null!, 1, "SAME_UPPER"],
+        [3, 2, 8, 4, new long[] { 3, 3 }, new long[] { 1, 1 }, null!, 1, "SAME_LOWER"],
+        [3, 2, 9, 2, new long[] { 3, 2 }, new long[] { 1, 1 }, null!, 1, "VALID"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Variants))]
+    public void Conv2d_input_and_bias_gradients_match_finite_differences(int cin, int cout, int size, int k, long[] strides, long[] dilations, long[]? pads, int group, string autoPad)
+    {
+        var t = new TestGraph();
+        var x = t.Input("x", -1, cin, size, size);
+        var w = t.Random("w", [cout, cin / group, k, k]);
+        var b = t.Input("b", cout);
+        var attributes = new List<AttributeValue>
+        {
+            AttributeValue.Ints("strides", strides),
+            AttributeValue.Ints("dilations", dilations),
+            AttributeValue.Int("group", group),
+            AttributeValue.String("auto_pad", autoPad),
+        };
+        if (pads is not null)
+        {
+            attributes.Add(AttributeValue.Ints("pads", pads));
+        }
+
+        var y = t.Node("Conv", [x, w, b], [.. attributes]);
+        var model = t.Output(y).Build();
+        var random = new Random(1);
+        GradientCheck.AgainstFiniteDifferences(model, y, new Dictionary<string, FloatTensor>
+        {
+            ["x"] = GradientCheck.RandomTensor(random, [2, cin, size, size]),
+            ["b"] = GradientCheck.RandomTensor(random, [cout]),
+        });
+    }
+
+    [TestMethod]
+    public void Conv1d_and_conv3d_gradients_match_finite_differences()
+    {
+        var random = new Random(2);
+        var t1 = new TestGraph();
+        var y1 = t1.Node("Conv", [t1.Input("x", -1, 2, 11), t1.Random("w", [3, 2, 3])], AttributeValue.Ints("strides", [2]), AttributeValue.Ints("pads", [1, 0]));
+        GradientCheck.AgainstFiniteDifferences(t1.Output(y1).Build(), y1, new Dictionary<string, FloatTensor> { ["x"] = GradientCheck.RandomTensor(random, [2, 2, 11]) });
+
+        var t3 = new TestGraph();
+        var y3 = t3.Node("Conv", [t3.Input("x", -1, 2, 5, 5, 5), t3.Random("w", [2, 2, 3, 3, 3])], AttributeValue.Ints("pads", [1, 1, 1, 1, 1, 1]));
+        GradientCheck.AgainstFiniteDifferences(t3.Output(y3).Build(), y3, new Dictionary<string, FloatTensor> { ["x"] = GradientCheck.RandomTensor(random, [1, 2, 5, 5, 5]) });
+    }
+}
