@@ -110,8 +110,12 @@ public sealed class GradientModel
         return new GradientModel(new OnnxModel(proto), request, shapes, prepared.InputNames, classCount);
     }
 
-    /// <summary>Opset ≥ 17 (the backward ops need it) and a symbolic batch dimension.</summary>
-    internal static OnnxModel Prepare(OnnxModel model) => model.WithSymbolicBatch(); // TEMP-UPGRADER
+    /// <summary>
+    /// The forward model the engine extends: upgraded to opset ≥ 17 (ScatterElements with reduction "add" and ReduceSum
+    /// with axes as an input need 16 and 13) and given a symbolic batch dimension. Plain inference on it is the
+    /// reference the engine's costs are measured against.
+    /// </summary>
+    public static OnnxModel Prepare(OnnxModel model) => OpsetUpgrader.Upgrade(model).WithSymbolicBatch();
 
     private static string AddOneHotSeed(GraphProto graph, GraphEmitter g, TensorInfo output)
     {

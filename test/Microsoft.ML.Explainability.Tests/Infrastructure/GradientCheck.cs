@@ -81,17 +81,21 @@ internal static class GradientCheck
         return (Evaluate(+1) - Evaluate(-1)) / (2 * step);
     }
 
-    /// <summary>Dot-product test: ⟨J·v, u⟩ by a directional difference equals ⟨v, Jᵀ·u⟩ from the backward graph.</summary>
-    public static (double Forward, double Backward) DotProduct(Forward forward, string output, IReadOnlyDictionary<string, FloatTensor> inputs, string name, FloatTensor u, FloatTensor gradient, Random random, double step)
+    /// <summary>
+    /// Dot-product test: ⟨J·v, u⟩ by a directional difference and ⟨v, Jᵀ·u⟩ from the backward graph, with
+    /// Σ|vₖ·(Jᵀu)ₖ| as the scale the difference is judged against (the sum cancels, its terms do not).
+    /// </summary>
+    public static (double Forward, double Backward, double Scale) DotProduct(Forward forward, string output, IReadOnlyDictionary<string, FloatTensor> inputs, string name, FloatTensor u, FloatTensor gradient, Random random, double step)
     {
         var v = RandomTensor(random, inputs[name].Shape).Data;
         double directional = Directional(forward, output, inputs, name, u, _ => v, step);
-        double adjoint = 0;
+        double adjoint = 0, scale = 0;
         for (int k = 0; k < v.Length; k++)
         {
             adjoint += (double)v[k] * gradient.Data[k];
+            scale += Math.Abs((double)v[k] * gradient.Data[k]);
         }
 
-        return (directional, adjoint);
+        return (directional, adjoint, scale);
     }
 }
