@@ -12,6 +12,12 @@ internal static class ElementwiseRules
         new("Sub", Sub),
         new("Mul", Mul),
         new("Div", Div),
+        new("Pow", Pow),
+        new("Where", Where),
+        new("Sum", Sum),
+        new("Mean", Mean),
+        new("Max", Max),
+        new("Min", Min),
     ];
 
     /// <summary>Y = A + B: dA = dY, dB = dY.</summary>
@@ -61,6 +67,107 @@ internal static class ElementwiseRules
         if (c.NeedsInputGradient(1))
         {
             SetReduced(c, 1, g.Neg(g.Div(g.Mul(dY, c.Output(0)), c.Input(1))));
+        }
+    }
+
+    /// <summary>
+    /// Y = A^B: dA = dY·B·A^(B−1); dB = dY·Y·ln A, built only when needed, and taken as 0 where A = 0 (the limit for
+    /// B &gt; 0, as in PyTorch). For A &lt; 0 the real power has no derivative in B and dB is NaN there. An integer
+    /// exponent (allowed from opset 12) is cast to the base's type and receives no gradient.
+    /// </summary>
+    public static void Pow(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        var a = c.Input(0);
+        var type = c.InputInfo(0).ElementType;
+        if (c.NeedsInputGradient(0))
+        {
+            var b = c.InputInfo(1).ElementType == type ? c.Input(1) : g.Cast(c.Input(1), type);
+            var power = g.Node("Pow", [a, g.Sub(b, g.Scalar(1, type))]);
+            SetReduced(c, 0, g.Mul(dY, g.Mul(b, power)));
+        }
+
+        if (c.NeedsInputGradient(1))
+        {
+            var zero = g.Scalar(0, type);
+            var logTerm = g.Where(g.Node("Equal", [a, zero]), zero, g.Mul(c.Output(0), g.Node("Log", [a])));
+            SetReduced(c, 1, g.Mul(dY, logTerm));
+        }
+    }
+
+    /// <summary>
+    /// Y = Where(C, X1, X2): the condition is not differentiable; dX1 = Where(C, dY, 0), dX2 = Where(C, 0, dY), each
+    /// summed over the axes its operand was broadcast along.
+    /// </summary>
+    public static void Where(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        var zero = c.Scalar(0);
+        if (c.NeedsInputGradient(1))
+        {
+            SetReduced(c, 1, g.Where(c.Input(0), dY, zero));
+        }
+
+        if (c.NeedsInputGradient(2))
+        {
+            SetReduced(c, 2, g.Where(c.Input(0), zero, dY));
+        }
+    }
+
+    /// <summary>Y = Σ Xᵢ (variadic, broadcast): dXᵢ = dY summed to the shape of Xᵢ.</summary>
+    public static void Sum(GradientContext c)
+    {
+        var dY = c.OutputGradient(0)!;
+        for (int i = 0; i < c.InputCount; i++)
+        {
+            SetReduced(c, i, dY);
+        }
+    }
+
+    /// <summary>Y = (Σ Xᵢ)/n (variadic, broadcast): dXᵢ = dY/n summed to the shape of Xᵢ.</summary>
+    public static void Mean(GradientContext c)
+    {
+        var g = c.Graph;
+        var share = c.InputCount == 1 ? c.OutputGradient(0)! : g.Mul(c.OutputGradient(0)!, c.Scalar(1.0 / c.InputCount));
+        for (int i = 0; i < c.InputCount; i++)
+        {
+            SetReduced(c, i, share);
+        }
+    }
+
+    /// <summary>
+    /// Y = max(X₁, …, Xₙ) (variadic, broadcast): the gradient of each element goes to the operands equal to the result.
+    /// Ties: when k operands share the maximum, each receives dY/k (the split PyTorch uses for binary maximum), so the
+    /// gradient is conserved and no operand order is favoured.
+    /// </summary>
+    public static void Max(GradientContext c) => Extremum(c);
+
+    /// <summary>Y = min(X₁, …, Xₙ): as <see cref="Max"/>, the gradient split evenly between the operands equal to the result.</summary>
+    public static void Min(GradientContext c) => Extremum(c);
+
+    private static void Extremum(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        if (c.InputCount == 1)
+        {
+            SetReduced(c, 0, dY);
+            return;
+        }
+
+        var y = c.Output(0);
+        var winners = Enumerable.Range(0, c.InputCount).Select(i => g.Node("Equal", [c.Input(i), y])).ToArray();
+        var count = g.Sum(winners.Select(w => g.Cast(w, c.ElementType)).ToArray());
+        var share = g.Div(dY, count);
+        var zero = c.Scalar(0);
+        for (int i = 0; i < c.InputCount; i++)
+        {
+            if (c.NeedsInputGradient(i))
+            {
+                SetReduced(c, i, g.Where(winners[i], share, zero));
+            }
         }
     }
 
