@@ -1,19 +1,664 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace Microsoft.ML.Explainability.Autodiff.Rules;
 
-/// <summary>Backward rules of operators that move data without arithmetic (reshapes, copies, casts).</summary>
+/// <summary>
+/// Backward rules of operators that move data without arithmetic (reshapes, copies, casts, slicing, gathering, padding,
+/// tiling) and of Resize. Ops that copy elements of X to positions of Y (Slice with steps, Pad in any mode, Tile) are
+/// differentiated with one recipe: the forward op is applied again to a tensor holding each element's flat position
+/// in X, which yields for every element of Y the position it was copied from, and dY is scattered back to those
+/// positions with ScatterElements (reduction "add" where a position can be copied several times). The forward op
+/// itself resolves negative, clamped or run-time bounds, so the backward can never disagree with it.
+/// </summary>
 internal static class ShapeRules
 {
     public static IEnumerable<KeyValuePair<string, GradientRule>> Table =>
     [
         new("Flatten", ReshapeBack),
         new("Reshape", ReshapeBack),
+        new("Squeeze", ReshapeBack),
+        new("Unsqueeze", ReshapeBack),
         new("Identity", PassThrough),
+        new("Dropout", Dropout),
+        new("Cast", Cast),
+        new("CastLike", Cast),
+        new("Transpose", Transpose),
+        new("Concat", Concat),
+        new("Split", Split),
+        new("Slice", Slice),
+        new("Gather", Gather),
+        new("Pad", Pad),
+        new("Expand", Expand),
+        new("Tile", Tile),
+        new("Resize", Resize),
     ];
 
-    /// <summary>Y is X with another shape: dX = Reshape(dY, Shape(X)).</summary>
+    /// <summary>Y is X with another shape (Flatten, Reshape, Squeeze, Unsqueeze): dX = Reshape(dY, Shape(X)).</summary>
     public static void ReshapeBack(GradientContext c) =>
         c.SetInputGradient(0, c.Graph.ReshapeLike(c.OutputGradient(0)!, c.Input(0)));
 
     /// <summary>Y = X: dX = dY.</summary>
     public static void PassThrough(GradientContext c) => c.SetInputGradient(0, c.OutputGradient(0)!);
+
+    /// <summary>
+    /// Inference-mode Dropout is the identity: dX = dY (the boolean mask output carries no gradient). Training mode
+    /// (a <c>training_mode</c> input that is true or computed at run time) draws a random mask and is refused.
+    /// </summary>
+    public static void Dropout(GradientContext c)
+    {
+        if (c.HasInput(2))
+        {
+            var training = c.ConstantInput(2);
+            if (training is null || training.Any(v => v != 0))
+            {
+                throw c.Unsupported("Dropout in training mode (training_mode true or computed at run time) drops random elements; only inference-mode Dropout, the identity, is supported.");
+            }
+        }
+
+        if (c.OutputGradient(0) is { } dY)
+        {
+            c.SetInputGradient(0, dY);
+        }
+    }
+
+    /// <summary>Y = Cast(X) (or CastLike) between floating-point types: dX = Cast(dY) back to X's type. Casts from or to integers are not differentiable.</summary>
+    public static void Cast(GradientContext c)
+    {
+        var from = c.InputInfo(0);
+        var to = c.OutputInfo(0);
+        if (!from.IsFloatingPoint || !to.IsFloatingPoint)
+        {
+            throw c.Unsupported($"a cast from {from.ElementType} to {to.ElementType} is not differentiable (only casts between floating-point types are).");
+        }
+
+        var dY = c.OutputGradient(0)!;
+        c.SetInputGradient(0, from.ElementType == to.ElementType ? dY : c.Graph.Cast(dY, from.ElementType));
+    }
+
+    /// <summary>Y = Transpose(X, perm) (default perm reverses the axes): dX = Transpose(dY, perm⁻¹).</summary>
+    public static void Transpose(GradientContext c)
+    {
+        int rank = c.InputInfo(0).Rank;
+        var perm = c.Ints("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
+        var inverse = new long[perm.Length];
+        for (int i = 0; i < perm.Length; i++)
+        {
+            inverse[perm[i]] = i;
+        }
+
+        c.SetInputGradient(0, c.Graph.Transpose(c.OutputGradient(0)!, inverse));
+    }
+
+    /// <summary>
+    /// Y = Concat(X₀, X₁, …) along axis: dY is split back along the axis with the inputs' sizes there (constants when
+    /// the probed sizes are fixed, read with Shape at run time when they change with the batch).
+    /// </summary>
+    public static void Concat(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        int axis = NormalizeAxis(c, c.Int("axis", 0), c.OutputInfo(0).Rank);
+        int count = c.InputCount;
+        if (count == 1)
+        {
+            c.SetInputGradient(0, dY);
+            return;
+        }
+
+        var sizes = Enumerable.Range(0, count).Select(i => c.InputInfo(i).Shape[axis]).ToArray();
+        string split = sizes.All(s => s >= 0)
+            ? g.Int64s(sizes)
+            : g.Node("Concat", Enumerable.Range(0, count).Select(i => AxisSize(g, c.Input(i), axis)), AttributeValue.Int("axis", 0));
+        var parts = g.Node("Split", [dY, split], count, AttributeValue.Int("axis", axis));
+        for (int i = 0; i < count; i++)
+        {
+            if (c.NeedsInputGradient(i))
+            {
+                c.SetInputGradient(i, parts[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Y₀, Y₁, … = Split(X) along axis (split sizes from the <c>split</c> input, <c>num_outputs</c> or equal parts):
+    /// dX = Concat(dY₀, dY₁, …) along the axis, with zeros shaped like the outputs that receive no gradient.
+    /// </summary>
+    public static void Split(GradientContext c)
+    {
+        var g = c.Graph;
+        int axis = NormalizeAxis(c, c.Int("axis", 0), c.InputInfo(0).Rank);
+        var parts = new List<string>();
+        for (int i = 0; i < c.OutputCount; i++)
+        {
+            if (c.OutputGradient(i) is { } dY)
+            {
+                parts.Add(dY);
+            }
+            else if (c.Output(i).Length > 0)
+            {
+                parts.Add(g.ZerosLike(c.Output(i), c.ElementType));
+            }
+            else
+            {
+                throw c.Unsupported($"output {i} has no name, so its size along the split axis is unknown.");
+            }
+        }
+
+        c.SetInputGradient(0, parts.Count == 1 ? parts[0] : g.Node("Concat", parts, AttributeValue.Int("axis", axis)));
+    }
+
+    /// <summary>
+    /// Y = Slice(X, starts, ends, axes, steps). With constant bounds, unit steps and fixed sizes on the sliced axes,
+    /// dX = Pad(dY) with zeros (the bounds are normalised and clamped as the specification says). Otherwise (steps ≠ 1,
+    /// negative steps, bounds computed at run time, batch-dependent sliced axes) the same Slice is applied to the flat
+    /// positions of X and dY is scattered to the positions it selects.
+    /// </summary>
+    public static void Slice(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        if (StaticSlicePads(c) is { } pads)
+        {
+            c.SetInputGradient(0, pads.All(p => p == 0) ? dY : g.Node("Pad", [dY, g.Int64s(pads)]));
+            return;
+        }
+
+        var inputs = new List<string> { Positions(g, c.Input(0)) };
+        for (int i = 1; i < c.InputCount; i++)
+        {
+            inputs.Add(c.HasInput(i) ? c.Input(i) : "");
+        }
+
+        var selected = g.Node("Slice", inputs);
+        c.SetInputGradient(0, ScatterToPositions(c, selected, dY, accumulate: false));
+    }
+
+    /// <summary>
+    /// Y = Gather(X, indices, axis): dX = zeros with dY added at the gathered positions (ScatterND with reduction
+    /// "add", so repeated indices accumulate). Negative indices are wrapped with X's run-time size along the axis;
+    /// for axis ≠ 0 the axis is moved to the front for the scatter and back afterwards.
+    /// </summary>
+    public static void Gather(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        var x = c.InputInfo(0);
+        int rank = x.Rank;
+        int axis = NormalizeAxis(c, c.Int("axis", 0), rank);
+        int q = c.InputInfo(1).Rank;
+        var indices = c.InputInfo(1).ElementType == TensorElementType.Int64 ? c.Input(1) : g.Cast(c.Input(1), TensorElementType.Int64);
+        var size = g.Node("Gather", [g.Shape(c.Input(0)), g.Int64Scalar(axis)]);
+        indices = g.Where(g.Node("Less", [indices, g.Int64Scalar(0)]), g.Add(indices, size), indices);
+        var scatterIndices = g.Unsqueeze(indices, [-1]);
+        var add = AttributeValue.String("reduction", "add");
+        if (axis == 0)
+        {
+            c.SetInputGradient(0, g.Node("ScatterND", [g.ZerosLike(c.Input(0), c.ElementType), scatterIndices, dY], add));
+            return;
+        }
+
+        // Xt = X with the gather axis first; dY (X[:axis] + I + X[axis+1:]) is permuted to I + X[:axis] + X[axis+1:].
+        long[] front = [axis, .. Enumerable.Range(0, axis).Select(i => (long)i), .. Enumerable.Range(axis + 1, rank - axis - 1).Select(i => (long)i)];
+        long[] updatesPerm =
+        [
+            .. Enumerable.Range(axis, q).Select(i => (long)i),
+            .. Enumerable.Range(0, axis).Select(i => (long)i),
+            .. Enumerable.Range(axis + q, rank - 1 - axis).Select(i => (long)i),
+        ];
+        var zeros = Filled(g, g.Node("Gather", [g.Shape(c.Input(0)), g.Int64s(front)]), 0, c.ElementType);
+        var updates = updatesPerm.Select((p, i) => p == i).All(b => b) ? dY : g.Transpose(dY, updatesPerm);
+        var scattered = g.Node("ScatterND", [zeros, scatterIndices, updates], add);
+        c.SetInputGradient(0, g.Transpose(scattered, Inverse(front)));
+    }
+
+    /// <summary>
+    /// Y = Pad(X, pads, constant_value, axes). Constant mode with constant, non-negative pads: dX = Slice(dY) back to
+    /// X's extent. Every other case (reflect, edge and wrap modes, negative pads, pads computed at run time) pads the
+    /// flat positions of X (shifted by one, so that constant padding reads position 0) with the same mode and adds dY
+    /// into the positions it copies (reflected and edge elements are copied several times).
+    /// </summary>
+    public static void Pad(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        int rank = c.InputInfo(0).Rank;
+        var mode = c.String("mode", "constant");
+        if (mode is not ("constant" or "reflect" or "edge" or "wrap"))
+        {
+            throw c.Unsupported($"unknown Pad mode '{mode}'.");
+        }
+
+        var pads = c.ConstantInt64Input(1);
+        long[]? axes = c.HasInput(3) ? c.ConstantInt64Input(3) : Enumerable.Range(0, rank).Select(i => (long)i).ToArray();
+        if (mode == "constant" && pads is not null && axes is not null && pads.All(p => p >= 0))
+        {
+            var begin = new long[rank];
+            for (int i = 0; i < axes.Length; i++)
+            {
+                begin[NormalizeAxis(c, axes[i], rank)] = pads[i];
+            }
+
+            var starts = g.Int64s(begin);
+            c.SetInputGradient(0, g.Node("Slice", [dY, starts, g.Add(starts, g.Shape(c.Input(0)))]));
+            return;
+        }
+
+        var shifted = g.Add(Positions(g, c.Input(0)), g.Int64Scalar(1));
+        List<string> padInputs = [shifted, c.Input(1)];
+        if (c.HasInput(3))
+        {
+            padInputs.AddRange(["", c.Input(3)]);
+        }
+
+        var sources = g.Node("Pad", padInputs, AttributeValue.String("mode", mode));
+        var slots = g.Add(g.Reshape(g.Node("Size", [c.Input(0)]), g.Int64s(1)), g.Int64s(1));
+        var scattered = g.Node("ScatterElements", [Filled(g, slots, 0, c.ElementType), g.Reshape(sources, g.Int64s(-1)), g.Reshape(dY, g.Int64s(-1))],
+            AttributeValue.Int("axis", 0), AttributeValue.String("reduction", "add"));
+        var dropped = g.Node("Slice", [scattered, g.Int64s(1), g.Int64s(long.MaxValue)]);
+        c.SetInputGradient(0, g.ReshapeLike(dropped, c.Input(0)));
+    }
+
+    /// <summary>Y = Expand(X, shape) (numpy broadcasting): dX = dY summed over the broadcast axes.</summary>
+    public static void Expand(GradientContext c) =>
+        c.SetInputGradient(0, c.Graph.ReduceToShape(c.OutputGradient(0)!, c.OutputInfo(0).Shape, c.Input(0), c.InputInfo(0).Shape));
+
+    /// <summary>Y = Tile(X, repeats): every element of X appears once per tile, so dX is the sum of dY over the tiles (scattered back with reduction "add").</summary>
+    public static void Tile(GradientContext c)
+    {
+        var g = c.Graph;
+        var sources = g.Node("Tile", [Positions(g, c.Input(0)), c.Input(1)]);
+        c.SetInputGradient(0, ScatterToPositions(c, sources, c.OutputGradient(0)!, accumulate: true));
+    }
+
+    /// <summary>
+    /// Y = Resize(X) in modes nearest, linear and cubic, with every coordinate transformation mode (half_pixel,
+    /// half_pixel_symmetric, asymmetric, align_corners, pytorch_half_pixel, tf_half_pixel_for_nn, tf_crop_and_resize
+    /// with a constant roi and its extrapolation value) and every nearest_mode. These resizes are separable linear
+    /// maps: along each resized axis, Y = W·X with W[out, in] the interpolation weights. W is computed here, in float32
+    /// with the formulas ONNX Runtime uses, from the scales (given, or output size / input size when sizes are given)
+    /// and the probed sizes; the backward applies Wᵀ along each resized axis as a MatMul (exact, whatever the mode).
+    /// Axes whose scale is 1 are copied unchanged (as ONNX Runtime does). Needs fixed sizes on the resized axes and
+    /// constant scales; antialias is not supported.
+    /// </summary>
+    public static void Resize(GradientContext c)
+    {
+        var g = c.Graph;
+        var dY = c.OutputGradient(0)!;
+        var x = c.InputInfo(0);
+        var y = c.OutputInfo(0);
+        int rank = x.Rank;
+        var mode = c.String("mode", "nearest");
+        var transform = c.String("coordinate_transformation_mode", "half_pixel");
+        if (mode is not ("nearest" or "linear" or "cubic"))
+        {
+            throw c.Unsupported($"unknown Resize mode '{mode}'.");
+        }
+
+        if (c.Int("antialias", 0) != 0)
+        {
+            throw c.Unsupported("antialiased resizing is not supported.");
+        }
+
+        if (transform is not ("half_pixel" or "half_pixel_symmetric" or "asymmetric" or "align_corners" or "pytorch_half_pixel" or "tf_half_pixel_for_nn" or "tf_crop_and_resize"))
+        {
+            throw c.Unsupported($"unknown coordinate_transformation_mode '{transform}'.");
+        }
+
+        if (x.Shape.SequenceEqual(y.Shape))
+        {
+            c.SetInputGradient(0, dY);
+            return;
+        }
+
+        var axes = (c.Ints("axes") ?? Enumerable.Range(0, rank).Select(i => (long)i).ToArray()).Select(a => NormalizeAxis(c, a, rank)).ToArray();
+        var scales = ResizeScales(c, axes, x.Shape, y.Shape);
+        var roi = new float[2 * rank];
+        for (int a = 0; a < rank; a++)
+        {
+            roi[rank + a] = 1;
+        }
+
+        bool extrapolate = transform == "tf_crop_and_resize";
+        if (extrapolate)
+        {
+            var given = c.ConstantInput(1) ?? throw c.Unsupported("tf_crop_and_resize needs a constant roi input.");
+            if (given.Length != 2 * axes.Length)
+            {
+                throw c.Unsupported($"roi has {given.Length} values; {2 * axes.Length} were expected.");
+            }
+
+            for (int i = 0; i < axes.Length; i++)
+            {
+                roi[axes[i]] = (float)given[i];
+                roi[rank + axes[i]] = (float)given[axes.Length + i];
+            }
+        }
+
+        var settings = new ResizeSettings(mode, transform, c.String("nearest_mode", "round_prefer_floor"), c.Float("cubic_coeff_a", -0.75f), c.Int("exclude_outside", 0) != 0, extrapolate);
+        var gradient = dY;
+        for (int a = 0; a < rank; a++)
+        {
+            if (scales[a] == 1f)
+            {
+                continue;
+            }
+
+            long lengthIn = x.Shape[a], lengthOut = y.Shape[a];
+            if (lengthIn < 0 || lengthOut < 0)
+            {
+                throw c.Unsupported($"axis {a} is resized but its size changes with the batch size.");
+            }
+
+            var weights = ResizeWeights(settings, checked((int)lengthIn), checked((int)lengthOut), scales[a], roi[a], roi[rank + a]);
+            gradient = ApplyTransposedAlongAxis(g, gradient, a, rank, weights, checked((int)lengthOut), checked((int)lengthIn), c.ElementType);
+        }
+
+        c.SetInputGradient(0, gradient);
+    }
+
+    /// <summary>
+    /// Applies Mᵀ along <paramref name="axis"/> of <paramref name="t"/>: result[…, p, …] = Σₒ M[o, p]·t[…, o, …], with
+    /// <paramref name="map"/> the row-major [<paramref name="rows"/>, <paramref name="columns"/>] matrix of a forward
+    /// linear map Y = M·X along that axis. A MatMul on the last two axes, a Transpose pair around it elsewhere.
+    /// </summary>
+    internal static string ApplyTransposedAlongAxis(GraphEmitter g, string t, int axis, int rank, float[] map, int rows, int columns, TensorElementType type)
+    {
+        var values = map.Select(v => (double)v).ToArray();
+        if (axis == rank - 1)
+        {
+            return g.Node("MatMul", [t, g.Constant(type, [rows, columns], values)]);
+        }
+
+        if (axis == rank - 2)
+        {
+            var transposed = new double[values.Length];
+            for (int o = 0; o < rows; o++)
+            {
+                for (int p = 0; p < columns; p++)
+                {
+                    transposed[(p * rows) + o] = values[(o * columns) + p];
+                }
+            }
+
+            return g.Node("MatMul", [g.Constant(type, [columns, rows], transposed), t]);
+        }
+
+        long[] perm = [.. Enumerable.Range(0, rank).Where(i => i != axis).Select(i => (long)i), axis];
+        var moved = g.Node("MatMul", [g.Transpose(t, perm), g.Constant(type, [rows, columns], values)]);
+        return g.Transpose(moved, Inverse(perm));
+    }
+
+    /// <summary>A tensor of the run-time shape <paramref name="shape"/> (int64 1-D) filled with <paramref name="value"/>.</summary>
+    internal static string Filled(GraphEmitter g, string shape, double value, TensorElementType type)
+    {
+        var tensor = TensorProtos.OfType("value", (TensorProto.Types.DataType)type, [1], [value]);
+        return g.Node("ConstantOfShape", [shape], AttributeValue.FromProto(NodeExtensions.Tensor("value", tensor)));
+    }
+
+    /// <summary>An axis attribute or input normalised to [0, rank).</summary>
+    internal static int NormalizeAxis(GradientContext c, long axis, int rank)
+    {
+        long normalized = axis < 0 ? axis + rank : axis;
+        if (normalized < 0 || normalized >= Math.Max(rank, 1))
+        {
+            throw c.Unsupported($"axis {axis} is out of range for rank {rank}.");
+        }
+
+        return (int)normalized;
+    }
+
+    private static long[] Inverse(long[] perm)
+    {
+        var inverse = new long[perm.Length];
+        for (int i = 0; i < perm.Length; i++)
+        {
+            inverse[perm[i]] = i;
+        }
+
+        return inverse;
+    }
+
+    /// <summary>Shape(x)[axis:axis+1] as a 1-D int64 tensor.</summary>
+    private static string AxisSize(GraphEmitter g, string x, int axis) =>
+        g.Node("Shape", [x], AttributeValue.Int("start", axis), AttributeValue.Int("end", axis + 1));
+
+    /// <summary>An int64 tensor shaped like <paramref name="x"/> holding each element's row-major flat position.</summary>
+    private static string Positions(GraphEmitter g, string x)
+    {
+        var range = g.Node("Range", [g.Int64Scalar(0), g.Node("Size", [x]), g.Int64Scalar(1)]);
+        return g.ReshapeLike(range, x);
+    }
+
+    /// <summary>dX = zeros shaped like X with <paramref name="gradient"/> written (or added) at the flat positions <paramref name="positions"/> (same shape as the gradient).</summary>
+    private static string ScatterToPositions(GradientContext c, string positions, string gradient, bool accumulate)
+    {
+        var g = c.Graph;
+        var flatZeros = Filled(g, g.Reshape(g.Node("Size", [c.Input(0)]), g.Int64s(1)), 0, c.ElementType);
+        var attributes = accumulate
+            ? new[] { AttributeValue.Int("axis", 0), AttributeValue.String("reduction", "add") }
+            : [AttributeValue.Int("axis", 0)];
+        var scattered = g.Node("ScatterElements", [flatZeros, g.Reshape(positions, g.Int64s(-1)), g.Reshape(gradient, g.Int64s(-1))], attributes);
+        return g.ReshapeLike(scattered, c.Input(0));
+    }
+
+    /// <summary>
+    /// The zero pads that undo a Slice with constant bounds, unit steps and fixed sizes on the sliced axes, or null
+    /// when the slice is not of that kind. Bounds are normalised as the ONNX specification says: negative starts and
+    /// ends count from the end, then both are clamped to [0, size].
+    /// </summary>
+    private static long[]? StaticSlicePads(GradientContext c)
+    {
+        var shape = c.InputInfo(0).Shape;
+        int rank = shape.Count;
+        var starts = c.ConstantInt64Input(1);
+        var ends = c.ConstantInt64Input(2);
+        long[]? axes = c.HasInput(3) ? c.ConstantInt64Input(3) : Enumerable.Range(0, starts?.Length ?? 0).Select(i => (long)i).ToArray();
+        long[]? steps = c.HasInput(4) ? c.ConstantInt64Input(4) : null;
+        if (starts is null || ends is null || axes is null || (c.HasInput(4) && steps is null) || (steps is not null && steps.Any(s => s != 1)))
+        {
+            return null;
+        }
+
+        var pads = new long[2 * rank];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            int axis = NormalizeAxis(c, axes[i], rank);
+            long size = shape[axis];
+            if (size < 0)
+            {
+                return null;
+            }
+
+            long start = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size);
+            long end = Math.Clamp(ends[i] < 0 ? ends[i] + size : ends[i], 0, size);
+            long length = Math.Max(0, end - start);
+            pads[axis] = start;
+            pads[rank + axis] = size - start - length;
+        }
+
+        return pads;
+    }
+
+    private static float[] ResizeScales(GradientContext c, int[] axes, IReadOnlyList<long> inputShape, IReadOnlyList<long> outputShape)
+    {
+        int rank = inputShape.Count;
+        var scales = Enumerable.Repeat(1f, rank).ToArray();
+        var given = c.HasInput(2) ? c.ConstantInput(2) : [];
+        if (given is null)
+        {
+            throw c.Unsupported("the scales input is computed at run time; constant scales (or the sizes input) are needed.");
+        }
+
+        if (given.Length > 0)
+        {
+            if (given.Length != axes.Length)
+            {
+                throw c.Unsupported($"scales has {given.Length} values for {axes.Length} axes.");
+            }
+
+            for (int i = 0; i < axes.Length; i++)
+            {
+                scales[axes[i]] = (float)given[i];
+            }
+
+            return scales;
+        }
+
+        // Sizes given: ONNX Runtime takes scale = output size / input size, then applies keep_aspect_ratio_policy.
+        var sizes = c.HasInput(3) ? c.ConstantInt64Input(3) : null;
+        var policy = c.String("keep_aspect_ratio_policy", "stretch");
+        foreach (var a in axes)
+        {
+            long lengthIn = inputShape[a];
+            long lengthOut = policy == "stretch" ? outputShape[a] : sizes is null ? -1 : sizes[Array.IndexOf(axes, a)];
+            if (lengthIn < 0 || lengthOut < 0)
+            {
+                if (lengthIn == lengthOut)
+                {
+                    continue;
+                }
+
+                throw c.Unsupported($"the resize scale of axis {a} is unknown (sizes computed at run time, or a batch-dependent size).");
+            }
+
+            scales[a] = lengthIn == 0 ? 1f : (float)lengthOut / (float)lengthIn;
+        }
+
+        if (policy is "not_larger" or "not_smaller")
+        {
+            float chosen = policy == "not_larger" ? axes.Min(a => scales[a]) : axes.Max(a => scales[a]);
+            foreach (var a in axes)
+            {
+                scales[a] = chosen;
+            }
+        }
+        else if (policy != "stretch")
+        {
+            throw c.Unsupported($"unknown keep_aspect_ratio_policy '{policy}'.");
+        }
+
+        return scales;
+    }
+
+    private sealed record ResizeSettings(string Mode, string Transform, string NearestMode, float CubicA, bool ExcludeOutside, bool Extrapolate);
+
+    /// <summary>The row-major [out, in] interpolation matrix of one axis, computed in float32 as ONNX Runtime does.</summary>
+    private static float[] ResizeWeights(ResizeSettings s, int lengthIn, int lengthOut, float scale, float roiStart, float roiEnd)
+    {
+        var w = new float[lengthOut * lengthIn];
+        for (int o = 0; o < lengthOut; o++)
+        {
+            float original = OriginalCoordinate(s.Transform, o, scale, lengthOut, lengthIn, roiStart, roiEnd);
+            if (s.Extrapolate && (original < 0 || original > lengthIn - 1))
+            {
+                continue; // the output is the extrapolation value: no dependence on X
+            }
+
+            var row = w.AsSpan(o * lengthIn, lengthIn);
+            switch (s.Mode)
+            {
+                case "nearest":
+                    row[(int)Math.Clamp(NearestPixel(s.NearestMode, original), 0, lengthIn - 1)] = 1;
+                    break;
+                case "linear":
+                    {
+                        float v = Math.Max(0f, Math.Min(original, lengthIn - 1));
+                        int x1 = Math.Min((int)v, lengthIn - 1);
+                        int x2 = Math.Min(x1 + 1, lengthIn - 1);
+                        if (x1 == x2)
+                        {
+                            row[x1] += 1;
+                        }
+                        else
+                        {
+                            row[x1] += Math.Abs(v - x2);
+                            row[x2] += Math.Abs(v - x1);
+                        }
+
+                        break;
+                    }
+
+                default:
+                    {
+                        int x0 = (int)MathF.Floor(original);
+                        var coefficients = CubicCoefficients(original - x0, s.CubicA);
+                        float sum = 1;
+                        if (s.ExcludeOutside)
+                        {
+                            sum = 0;
+                            for (int i = 0; i < 4; i++)
+                            {
+                                int p = x0 - 1 + i;
+                                coefficients[i] = p < 0 || p >= lengthIn ? 0f : coefficients[i];
+                                sum += coefficients[i];
+                            }
+                        }
+
+                        for (int i = 0; i < 4; i++)
+                        {
+                            row[Math.Clamp(x0 - 1 + i, 0, lengthIn - 1)] += coefficients[i] / sum;
+                        }
+
+                        break;
+                    }
+            }
+        }
+
+        return w;
+    }
+
+    /// <summary>ONNX Runtime's mapping from an output coordinate to an input coordinate (float32 arithmetic as in its kernels).</summary>
+    private static float OriginalCoordinate(string transform, float resized, float scale, float lengthResized, float lengthOriginal, float roiStart, float roiEnd)
+    {
+        switch (transform)
+        {
+            case "asymmetric":
+                return resized / scale;
+            case "pytorch_half_pixel":
+                return lengthResized > 1 ? ((resized + 0.5f) / scale) - 0.5f : 0f;
+            case "tf_half_pixel_for_nn":
+                return (resized + 0.5f) / scale;
+            case "align_corners":
+                return lengthResized == 1 ? 0f : resized * (lengthOriginal - 1) / (lengthResized - 1);
+            case "tf_crop_and_resize":
+                return lengthResized > 1
+                    ? (roiStart * (lengthOriginal - 1)) + (resized * (roiEnd - roiStart) * (lengthOriginal - 1) / (lengthResized - 1))
+                    : (float)(0.5 * (roiStart + roiEnd) * (lengthOriginal - 1));
+            case "half_pixel_symmetric":
+                {
+                    float outputWidth = scale * lengthOriginal;
+                    float adjustment = lengthResized / outputWidth;
+                    float center = lengthOriginal / 2;
+                    float offset = center * (1 - adjustment);
+                    return (float)(offset + ((resized + 0.5) / scale) - 0.5);
+                }
+
+            default:
+                return ((resized + 0.5f) / scale) - 0.5f;
+        }
+    }
+
+    private static long NearestPixel(string nearestMode, float original) => nearestMode switch
+    {
+        "round_prefer_ceil" => (long)MathF.Round(original, MidpointRounding.AwayFromZero),
+        "floor" => (long)MathF.Floor(original),
+        "ceil" => (long)MathF.Ceiling(original),
+        "round_prefer_floor" => original == (long)original + 0.5f ? (long)MathF.Floor(original) : (long)MathF.Round(original, MidpointRounding.AwayFromZero),
+        _ => throw new NotSupportedException($"unknown nearest_mode '{nearestMode}'."),
+    };
+
+    /// <summary>Keys' cubic convolution weights of the 4 neighbours x₀−1 … x₀+2 at fractional offset <paramref name="s"/>.</summary>
+    private static float[] CubicCoefficients(float s, float a)
+    {
+        float t = Math.Abs(s);
+        return
+        [
+            (((((a * (t + 1)) - (5 * a)) * (t + 1)) + (8 * a)) * (t + 1)) - (4 * a),
+            ((((a + 2) * t) - (a + 3)) * t * t) + 1,
+            ((((a + 2) * (1 - t)) - (a + 3)) * (1 - t) * (1 - t)) + 1,
+            (((((a * (2 - t)) - (5 * a)) * (2 - t)) + (8 * a)) * (2 - t)) - (4 * a),
+        ];
+    }
 }
