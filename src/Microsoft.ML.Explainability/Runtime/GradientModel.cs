@@ -84,7 +84,7 @@ public sealed class GradientModel
             throw new GradientException($"Seeded output '{request.Output}' has element type {output.ElementType}; it must be floating-point.");
         }
 
-        int classCount = checked((int)output.Shape[^1]);
+        int classCount = output.Rank == 0 ? 1 : checked((int)output.Shape[^1]);
         string seed = request.Seed switch
         {
             SeedKind.OneHotTarget => AddOneHotSeed(graph, emitter, output),
