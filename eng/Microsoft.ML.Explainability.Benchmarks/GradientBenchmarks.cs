@@ -34,7 +34,7 @@ public class GradientBenchmarks
         _forward = new InferenceSession(prepared.ToBytes(), options);
 
         var shapes = ShapeProbe.Run(prepared);
-        var lastConvLayer = shapes.Tensors.Last(t => t.Rank == 4 && t.Shape[2] > 1 && t.Producer!.StartsWith("Relu", StringComparison.Ordinal)).Name;
+        var lastConvLayer = shapes.Tensors.Last(t => t.Rank == 4 && t.Shape[2] > 1 && t.Producer?.StartsWith("Relu", StringComparison.Ordinal) == true).Name;
         var execution = new ExecutionOptions { BatchSize = Batch };
         _toLastConv = new GradientSession(GradientModel.Build(model, new GradientRequest { Output = _outputName, Seed = SeedKind.Given, WithRespectTo = [lastConvLayer], Activations = [lastConvLayer] }), execution);
         _toInput = new GradientSession(GradientModel.Build(model, new GradientRequest { Output = _outputName, Seed = SeedKind.Given, WithRespectTo = [_inputName] }), execution);

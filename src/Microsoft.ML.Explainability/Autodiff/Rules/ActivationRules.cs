@@ -25,11 +25,14 @@ internal static class ActivationRules
         new("Reciprocal", Reciprocal),
     ];
 
-    /// <summary>dX = dY where X &gt; 0, else 0 (the subgradient at 0 is 0, as in PyTorch).</summary>
+    /// <summary>
+    /// dX = dY where X &gt; 0, else 0 (the subgradient at 0 is 0, as in PyTorch). The mask is read from the output
+    /// (Y &gt; 0 exactly where X &gt; 0) so that ONNX Runtime can still fuse Conv + ReLU in the forward pass.
+    /// </summary>
     public static void Relu(GradientContext c)
     {
         var g = c.Graph;
-        var positive = g.Node("Greater", [c.Input(0), c.Scalar(0)]);
+        var positive = g.Node("Greater", [c.Output(0), c.Scalar(0)]);
         c.SetInputGradient(0, g.Where(positive, c.OutputGradient(0)!, c.Scalar(0)));
     }
 

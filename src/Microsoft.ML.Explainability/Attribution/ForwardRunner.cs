@@ -1,0 +1,107 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Explainability.Attribution;
+
+/// <summary>
+/// Plain inference (no backward graph) of a prepared model with extra outputs, in calls of
+/// <see cref="ExecutionOptions.BatchSize"/> rows: the forward passes of Eigen-CAM, Score-CAM, Ablation-CAM and the
+/// target resolution of integrated gradients.
+/// </summary>
+internal sealed class ForwardRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _outputs;
+    private readonly ExecutionOptions _options;
+
+    public ForwardRunner(OnnxModel prepared, IReadOnlyList<string> outputs, ExecutionOptions options)
+    {
+        _options = options;
+        _options.Validate();
+        _outputs = outputs.Distinct(StringComparer.Ordinal).ToArray();
+        var model = prepared.WithOutputs(_outputs);
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = options.OptimizationLevel,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        if (options.InterOpThreads > 0)
+        {
+            sessionOptions.InterOpNumThreads = options.InterOpThreads;
+        }
+
+        if (options.GpuDeviceId is { } device)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(device);
+            }
+            catch (Exception e) when (options.FallbackToCpu && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                // CPU fall-back, as GradientSession does.
+            }
+        }
+
+        _session = OrtSessions.Create(model, sessionOptions);
+        Inputs = _session.InputMetadata.Keys.ToArray();
+    }
+
+    /// <summary>The model's inputs; all are batched.</summary>
+    public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>Runs a single-input model on <paramref name="batch"/>.</summary>
+    public Dictionary<string, FloatTensor> Run(FloatTensor batch) => Run(new Dictionary<string, FloatTensor> { [Inputs.Single()] = batch });
+
+    /// <summary>Runs <paramref name="feeds"/> (every input, same row count) and returns the requested outputs, rows concatenated.</summary>
+    public Dictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> feeds)
+    {
+        var parts = new List<FloatTensor[]>();
+        int total = feeds.Values.First().BatchSize;
+        for (int start = 0; start < total; start += _options.BatchSize)
+        {
+            int count = Math.Min(_options.BatchSize, total - start);
+            var names = feeds.Keys.ToArray();
+            var values = feeds.Values.Select(t => count == total ? t : t.Rows(start, count)).Select(t => OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape)).ToArray();
+            try
+            {
+                using var runOptions = new RunOptions();
+                using var outputs = _session.Run(runOptions, names, values, _outputs);
+                var part = new FloatTensor[_outputs.Length];
+                for (int i = 0; i < _outputs.Length; i++)
+                {
+                    var info = outputs[i].GetTensorTypeAndShape();
+                    if (info.ElementDataType != TensorElementType.Float)
+                    {
+                        throw new ExplainabilityException($"Output '{_outputs[i]}' is {info.ElementDataType}; explainers read float32 tensors.");
+                    }
+
+                    part[i] = new FloatTensor(outputs[i].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
+                }
+
+                parts.Add(part);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new ExplainabilityException($"ONNX Runtime failed to run the model: {e.Message}", e);
+            }
+            finally
+            {
+                foreach (var value in values)
+                {
+                    value.Dispose();
+                }
+            }
+        }
+
+        return _outputs.Select((name, i) => (name, FloatTensor.ConcatRows(parts.Select(p => p[i]).ToArray()))).ToDictionary(p => p.name, p => p.Item2, StringComparer.Ordinal);
+    }
+
+    public void Dispose() => _session.Dispose();
+}

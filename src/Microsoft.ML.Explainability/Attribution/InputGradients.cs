@@ -1,0 +1,113 @@
+using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Attribution;
+
+/// <summary>
+/// Gradient sessions with respect to the model input (one per seed kind, created on first use) shared by the
+/// gradient explainers, and the batching of many perturbed copies of the input through them.
+/// </summary>
+internal sealed class InputGradients : IDisposable
+{
+    private readonly ExplainedModel _model;
+    private readonly GradientRuleRegistry _rules;
+    private readonly ExecutionOptions _execution;
+    private readonly Lock _gate = new();
+    private GradientSession? _classSession;
+    private GradientSession? _seedSession;
+    private bool _disposed;
+
+    public InputGradients(ExplainedModel model, GradientRuleRegistry rules, ExecutionOptions execution)
+    {
+        _model = model;
+        _rules = rules;
+        _execution = execution;
+        _execution.Validate();
+    }
+
+    public ExplainedModel Model => _model;
+
+    /// <summary>Gradients of the target score at <paramref name="batch"/>, with the outputs and resolved targets.</summary>
+    public GradientResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    {
+        var session = Session(seed is not null);
+        return seed is null ? session.Run(batch, targets) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rows"/> inputs, row i explained for the target (or seed row) of batch row
+    /// <paramref name="source"/>(i), in calls of about <see cref="ExecutionOptions.BatchSize"/> rows built on demand by
+    /// <paramref name="fill"/>; calls <paramref name="accumulate"/>(i, gradient row, target score) for each.
+    /// </summary>
+    public void RunMany(int rows, Func<int, int> source, Action<int, Span<float>> fill, long[]? targets, FloatTensor? seed, Action<int, ReadOnlySpan<float>, float> accumulate)
+    {
+        var shape = _model.InputInfo.Shape;
+        int rowLength = checked((int)shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        int chunk = Math.Max(1, _execution.BatchSize);
+        for (int start = 0; start < rows; start += chunk)
+        {
+            int count = Math.Min(chunk, rows - start);
+            var data = new float[count * rowLength];
+            for (int i = 0; i < count; i++)
+            {
+                fill(start + i, data.AsSpan(i * rowLength, rowLength));
+            }
+
+            var input = new FloatTensor(data, [count, .. shape.Skip(1)]);
+            long[]? chunkTargets = targets is null ? null : Enumerable.Range(start, count).Select(i => targets[source(i)]).ToArray();
+            FloatTensor? chunkSeed = null;
+            if (seed is not null)
+            {
+                int seedRow = seed.RowLength;
+                var seedData = new float[count * seedRow];
+                for (int i = 0; i < count; i++)
+                {
+                    seed.Row(source(start + i)).CopyTo(seedData.AsSpan(i * seedRow, seedRow));
+                }
+
+                chunkSeed = new FloatTensor(seedData, [count, .. seed.Shape.Skip(1)]);
+            }
+
+            var result = Run(input, chunkTargets, chunkSeed);
+            var gradient = result.Gradients[_model.Input];
+            var scores = ExplainedModel.Scores(result.Outputs[_model.Output], chunkTargets, chunkSeed);
+            for (int i = 0; i < count; i++)
+            {
+                accumulate(start + i, gradient.Row(i), scores[i]);
+            }
+        }
+    }
+
+    private GradientSession Session(bool givenSeed)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
+            if (session is null)
+            {
+                var model = GradientModel.Build(_model.Original, new GradientRequest
+                {
+                    Output = _model.Output,
+                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                    WithRespectTo = [_model.Input],
+                    Activations = [_model.Output],
+                    Rules = _rules,
+                });
+                session = new GradientSession(model, _execution);
+            }
+
+            return session;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _classSession?.Dispose();
+            _seedSession?.Dispose();
+        }
+    }
+}
