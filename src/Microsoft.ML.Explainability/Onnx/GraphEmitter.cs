@@ -67,24 +67,30 @@ public sealed class GraphEmitter
         return outputs;
     }
 
-    /// <summary>Adds a constant tensor as an initializer (identical constants are shared) and returns its name.</summary>
+    /// <summary>Adds a constant tensor as an initializer (identical small constants are shared) and returns its name.</summary>
     public string Constant(TensorElementType type, IReadOnlyList<long> dims, ReadOnlySpan<double> values)
     {
-        var key = $"{type}|{string.Join(",", dims)}|{string.Join(",", values.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}";
-        if (values.Length <= 16 && _constantCache.TryGetValue(key, out var cached))
+        // Only small constants (scalars, axes, shapes) are worth sharing; keying a weight tensor would cost more than it saves.
+        string? key = values.Length <= 16
+            ? $"{type}|{string.Join(",", dims)}|{string.Join(",", values.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}"
+            : null;
+        if (key is not null && _constantCache.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
         var name = FreshName("const");
         _graph.Initializer.Add(TensorProtos.OfType(name, (TensorProto.Types.DataType)type, dims, values));
-        if (values.Length <= 16)
+        if (key is not null)
         {
             _constantCache[key] = name;
         }
 
         return name;
     }
+
+    /// <summary>The initializer named <paramref name="name"/> (of the model or added by this emitter), or null.</summary>
+    internal TensorProto? FindInitializer(string name) => _graph.Initializer.FirstOrDefault(t => t.Name == name);
 
     /// <summary>A scalar constant of the given floating-point type.</summary>
     public string Scalar(double value, TensorElementType type = TensorElementType.Float) => Constant(type, [], [value]);

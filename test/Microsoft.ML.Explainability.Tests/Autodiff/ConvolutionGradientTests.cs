@@ -20,6 +20,12 @@ public sealed class ConvolutionGradientTests
         [3, 2, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, null!, 1, "SAME_UPPER"],
         [3, 2, 8, 4, new long[] { 3, 3 }, new long[] { 1, 1 }, null!, 1, "SAME_LOWER"],
         [3, 2, 9, 2, new long[] { 3, 2 }, new long[] { 1, 1 }, null!, 1, "VALID"],
+        // Stride 1 takes the flipped-kernel Conv path: dilations, asymmetric pads, groups, depthwise.
+        [4, 6, 9, 3, new long[] { 1, 1 }, new long[] { 2, 1 }, new long[] { 2, 0, 1, 2 }, 2, "NOTSET"],
+        [4, 4, 8, 3, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 4, "NOTSET"],
+        [3, 5, 8, 4, new long[] { 1, 1 }, new long[] { 1, 1 }, null!, 1, "SAME_UPPER"],
+        // A pad wider than the kernel's reach needs negative pads in the flipped form: ConvTranspose is used instead.
+        [2, 3, 6, 1, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 1, "NOTSET"],
     ];
 
     [TestMethod]
