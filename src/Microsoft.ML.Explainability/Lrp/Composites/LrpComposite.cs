@@ -1,0 +1,241 @@
+using System.Collections.Immutable;
+using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Onnx;
+
+namespace Microsoft.ML.Explainability.Lrp;
+
+/// <summary>
+/// Maps the nodes of a graph to LRP rules, as Zennit's composites do. For each node the rule is, in this order: the
+/// rule given for its name (<see cref="WithNodeRule"/>); the first-layer rule (<see cref="FirstLayerRule"/>) when
+/// the node is a first layer, i.e. a Conv/ConvTranspose/Gemm/MatMul reached from the input without crossing another
+/// such layer; the rule given for its operator type (<see cref="WithOperatorRule"/>); the convolution rule
+/// (Conv, ConvTranspose) or dense rule (Gemm, MatMul); else the defaults every composite shares:
+/// <list type="bullet">
+/// <item>activations (Relu, LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, Tanh, HardSwish, Gelu, Softplus, Clip, …),
+/// Identity, Dropout and an unfolded BatchNormalization (one not preceded by a Conv/Gemm the canonizer could fold it
+/// into): <see cref="LrpRules.Pass"/>;</item>
+/// <item>Add, Sum, Sub (residual connections, bias additions), AveragePool, GlobalAveragePool: <see cref="LrpRules.Norm"/>;</item>
+/// <item>Mul: <see cref="LrpRules.Gate"/> (squeeze-excitation gates are constants; relevance goes to the feature map); Div by a constant: Pass;</item>
+/// <item>MaxPool, GlobalMaxPool (winner-take-all) and ops that move values without arithmetic (Flatten, Reshape,
+/// Transpose, Concat, Split, Slice, Gather, Pad, Squeeze, Unsqueeze, Expand, Tile, Cast): <see cref="LrpRules.Gradient"/>.</item>
+/// </list>
+/// Policy for any other operator on the relevance path (Softmax, LayerNormalization, Resize, Pow, custom domains, …):
+/// an <see cref="LrpRuleException"/> naming the node and operator is thrown when the explanation graph is built; give
+/// it a rule with <see cref="WithOperatorRule"/> or <see cref="WithNodeRule"/> (<see cref="LrpRules.Gradient"/> keeps its
+/// true gradient). Composites are immutable: every <c>With…</c> method returns a new one.
+/// </summary>
+public sealed class LrpComposite
+{
+    private static readonly ImmutableDictionary<string, LrpRule> Defaults = BuildDefaults();
+
+    private readonly ImmutableDictionary<string, LrpRule> _byOperator;
+    private readonly ImmutableDictionary<string, LrpRule> _byNode;
+
+    private LrpComposite(string name, LrpRule? convolution, LrpRule? dense, LrpRule? firstLayer, ImmutableDictionary<string, LrpRule> byOperator, ImmutableDictionary<string, LrpRule> byNode)
+    {
+        Name = name;
+        ConvolutionRule = convolution;
+        DenseRule = dense;
+        FirstLayerRule = firstLayer;
+        _byOperator = byOperator;
+        _byNode = byNode;
+    }
+
+    /// <summary>The composite's name, for messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The rule of Conv and ConvTranspose nodes, or null (such nodes then need an operator or node rule).</summary>
+    public LrpRule? ConvolutionRule { get; }
+
+    /// <summary>The rule of Gemm and MatMul nodes, or null.</summary>
+    public LrpRule? DenseRule { get; }
+
+    /// <summary>The rule of the first linear layers, or null to use the convolution/dense rule there too.</summary>
+    public LrpRule? FirstLayerRule { get; }
+
+    /// <summary>Rules given per operator type.</summary>
+    public IReadOnlyDictionary<string, LrpRule> OperatorRules => _byOperator;
+
+    /// <summary>Rules given per node name.</summary>
+    public IReadOnlyDictionary<string, LrpRule> NodeRules => _byNode;
+
+    /// <summary>Zennit's EpsilonPlus: convolutions z⁺, dense layers ε.</summary>
+    /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
+    public static LrpComposite EpsilonPlus(double epsilon = 1e-6) =>
+        Create(nameof(EpsilonPlus), LrpRules.ZPlus, LrpRules.Epsilon(epsilon));
+
+    /// <summary>Zennit's EpsilonAlpha2Beta1: convolutions α2β1, dense layers ε.</summary>
+    /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
+    public static LrpComposite EpsilonAlpha2Beta1(double epsilon = 1e-6) =>
+        Create(nameof(EpsilonAlpha2Beta1), LrpRules.AlphaBeta(2, 1), LrpRules.Epsilon(epsilon));
+
+    /// <summary>Zennit's EpsilonGammaBox: first layer z^B with bounds l, h; convolutions γ; dense layers ε.</summary>
+    /// <param name="low">The lowest input value l the model receives (after its normalisation): one value or one per channel.</param>
+    /// <param name="high">The highest input value h: one value or one per channel.</param>
+    /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
+    /// <param name="gamma">γ of the convolutions (default 0.25).</param>
+    public static LrpComposite EpsilonGammaBox(IReadOnlyList<double> low, IReadOnlyList<double> high, double epsilon = 1e-6, double gamma = 0.25) =>
+        Create(nameof(EpsilonGammaBox), LrpRules.Gamma(gamma), LrpRules.Epsilon(epsilon), LrpRules.ZBox(low, high));
+
+    /// <summary>Zennit's EpsilonPlusFlat: first layer flat, convolutions z⁺, dense layers ε.</summary>
+    /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
+    public static LrpComposite EpsilonPlusFlat(double epsilon = 1e-6) =>
+        Create(nameof(EpsilonPlusFlat), LrpRules.ZPlus, LrpRules.Epsilon(epsilon), LrpRules.Flat);
+
+    /// <summary>LRP-ε on every linear layer (ε → 0 is LRP-0, which equals input × gradient on ReLU networks).</summary>
+    /// <param name="epsilon">ε of every linear layer.</param>
+    public static LrpComposite Epsilon(double epsilon = 1e-6) =>
+        Create(nameof(Epsilon), LrpRules.Epsilon(epsilon), LrpRules.Epsilon(epsilon));
+
+    /// <summary>A user-defined composite from a convolution rule, a dense rule and optionally a first-layer rule (each may be null).</summary>
+    /// <param name="name">Its name, for messages.</param>
+    /// <param name="convolution">The rule of Conv and ConvTranspose nodes.</param>
+    /// <param name="dense">The rule of Gemm and MatMul nodes.</param>
+    /// <param name="firstLayer">The rule of the first linear layers.</param>
+    /// <exception cref="LrpRuleException">A rule does not apply to linear layers.</exception>
+    public static LrpComposite Create(string name, LrpRule? convolution, LrpRule? dense, LrpRule? firstLayer = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        convolution?.RequireApplicable("Conv", null);
+        dense?.RequireApplicable("Gemm", null);
+        firstLayer?.RequireApplicable("Conv", null);
+        return new(name, convolution, dense, firstLayer, ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal), ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal));
+    }
+
+    /// <summary>Returns a composite in which nodes of type <paramref name="opType"/> use <paramref name="rule"/>.</summary>
+    /// <exception cref="LrpRuleException">The rule does not apply to that operator.</exception>
+    public LrpComposite WithOperatorRule(string opType, LrpRule rule)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(opType);
+        ArgumentNullException.ThrowIfNull(rule);
+        rule.RequireApplicable(opType, null);
+        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator.SetItem(opType, rule), _byNode);
+    }
+
+    /// <summary>
+    /// Returns a composite in which the node named <paramref name="nodeName"/> uses <paramref name="rule"/> (checked
+    /// against the node's operator when the composite is applied to a model).
+    /// </summary>
+    public LrpComposite WithNodeRule(string nodeName, LrpRule rule)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        ArgumentNullException.ThrowIfNull(rule);
+        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator, _byNode.SetItem(nodeName, rule));
+    }
+
+    /// <summary>Returns a composite whose convolutions use <paramref name="rule"/>.</summary>
+    public LrpComposite WithConvolutionRule(LrpRule? rule)
+    {
+        rule?.RequireApplicable("Conv", null);
+        return new(Name, rule, DenseRule, FirstLayerRule, _byOperator, _byNode);
+    }
+
+    /// <summary>Returns a composite whose dense layers use <paramref name="rule"/>.</summary>
+    public LrpComposite WithDenseRule(LrpRule? rule)
+    {
+        rule?.RequireApplicable("Gemm", null);
+        return new(Name, ConvolutionRule, rule, FirstLayerRule, _byOperator, _byNode);
+    }
+
+    /// <summary>Returns a composite whose first linear layers use <paramref name="rule"/> (null: none special).</summary>
+    public LrpComposite WithFirstLayerRule(LrpRule? rule)
+    {
+        rule?.RequireApplicable("Conv", null);
+        return new(Name, ConvolutionRule, DenseRule, rule, _byOperator, _byNode);
+    }
+
+    /// <summary>The rule of one node under this composite (see the class remarks for the order), or null when it has none.</summary>
+    /// <param name="opType">The node's operator type.</param>
+    /// <param name="nodeName">The node's name.</param>
+    /// <param name="isFirstLayer">Whether the node is a first linear layer.</param>
+    public LrpRule? RuleFor(string opType, string nodeName, bool isFirstLayer)
+    {
+        if (_byNode.TryGetValue(nodeName, out var rule))
+        {
+            return rule;
+        }
+
+        if (isFirstLayer && FirstLayerRule is not null && LrpGraphFacts.LinearOperators.Contains(opType))
+        {
+            return FirstLayerRule;
+        }
+
+        if (_byOperator.TryGetValue(opType, out rule))
+        {
+            return rule;
+        }
+
+        return opType switch
+        {
+            "Conv" or "ConvTranspose" => ConvolutionRule,
+            "Gemm" or "MatMul" => DenseRule,
+            _ => Defaults.GetValueOrDefault(opType),
+        };
+    }
+
+    /// <summary>
+    /// The backward rules implementing this composite on <paramref name="model"/>: every node of the graph gets a node
+    /// rule (its LRP rule, or one throwing an <see cref="LrpRuleException"/> naming the node when the composite has
+    /// none). Pass the registry to <see cref="Runtime.GradientRequest.Rules"/> together with the same model (prepared
+    /// with <see cref="Runtime.GradientModel.Prepare"/>, whose node order and names <see cref="Runtime.GradientModel.Build"/> keeps).
+    /// </summary>
+    /// <exception cref="LrpRuleException">A node rule names a node the model lacks, or is assigned to a node it does not apply to.</exception>
+    public GradientRuleRegistry CreateRegistry(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var facts = LrpGraphFacts.Of(model);
+        var index = model.Index();
+        var graph = model.Graph;
+        var names = Enumerable.Range(0, graph.Node.Count).Select(index.NodeName).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _byNode.Keys.Where(n => !names.Contains(n)))
+        {
+            throw new LrpRuleException(_byNode[name].Name, "?", name, $"The LRP composite {Name} assigns {_byNode[name].Name} to node '{name}', which the model does not contain.");
+        }
+
+        var registry = GradientRuleRegistry.Default;
+        for (int n = 0; n < graph.Node.Count; n++)
+        {
+            var opType = graph.Node[n].OpType;
+            var name = index.NodeName(n);
+            if (_byNode.TryGetValue(name, out var explicitRule))
+            {
+                explicitRule.RequireApplicable(opType, name);
+            }
+
+            var rule = RuleFor(opType, name, facts.FirstLayers.Contains(name));
+            registry = registry.WithNodeRule(name, rule is null ? Missing(opType, name) : rule.ToGradientRule(facts));
+        }
+
+        return registry;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    private GradientRule Missing(string opType, string nodeName) => _ =>
+        throw new LrpRuleException(null, opType, nodeName,
+            $"The LRP composite {Name} has no rule for {opType} node '{nodeName}', which lies on the relevance path. " +
+            $"Assign one with LrpComposite.WithOperatorRule(\"{opType}\", …) or WithNodeRule(\"{nodeName}\", …); LrpRules.Gradient keeps its true gradient.");
+
+    private static ImmutableDictionary<string, LrpRule> BuildDefaults()
+    {
+        var table = ImmutableDictionary.CreateBuilder<string, LrpRule>(StringComparer.Ordinal);
+        foreach (var op in PassRule.Operators.Where(o => o is not ("Mul" or "Add" or "Sub" or "InstanceNormalization" or "LayerNormalization")))
+        {
+            table[op] = LrpRules.Pass;
+        }
+
+        foreach (var op in NormRule.Operators)
+        {
+            table[op] = LrpRules.Norm;
+        }
+
+        foreach (var op in TrueGradientRule.DefaultOperators.Where(o => o is not ("Identity" or "Dropout")))
+        {
+            table[op] = LrpRules.Gradient;
+        }
+
+        table["Mul"] = LrpRules.Gate;
+        return table.ToImmutable();
+    }
+}

@@ -1,0 +1,155 @@
+using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Lrp;
+
+/// <summary>
+/// Layer-wise Relevance Propagation on an ONNX model, in Zennit's formulation: the composite's rules replace the
+/// backward rules of the differentiation engine, the seed R_out (one-hot or logit at the target class) is the
+/// "gradient" put on the output, and the relevance of the input is the "gradient" the engine returns there. The
+/// model is prepared (opset ≥ 17, symbolic batch) and canonized (BatchNormalization folded) on a copy; one ONNX
+/// Runtime call per batch computes outputs and relevances. Holds ONNX Runtime sessions: dispose it.
+/// </summary>
+/// <example>
+/// <code>
+/// using var lrp = new LrpExplainer(OnnxModel.Load("model.onnx"), new LrpOptions { Composite = LrpComposite.EpsilonPlus() });
+/// LrpResult result = lrp.Explain(images);     // predicted classes, one-hot seed
+/// FloatTensor relevance = result.Relevance;   // [N, C, H, W]
+/// </code>
+/// </example>
+public sealed class LrpExplainer : IDisposable
+{
+    /// <summary>The node appended after the explained output, through which the seed enters (and is scaled by the logit for <see cref="LrpSeed.Logit"/>).</summary>
+    internal const string SeedNode = "xai.lrp.seed";
+
+    private const string SeedTensor = "xai.lrp.output";
+
+    private readonly ExplainedModel _model;
+    private readonly LrpOptions _options;
+    private readonly OnnxModel _working;
+    private readonly GradientRuleRegistry _rules;
+    private readonly Lock _gate = new();
+    private GradientSession? _classSession;
+    private GradientSession? _seedSession;
+    private bool _disposed;
+
+    /// <summary>Prepares the explainer: canonizes a copy of the model and assigns the composite's rules (sessions are created on first use).</summary>
+    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="UnknownTensorException">The output or a tensor of <see cref="LrpOptions.RelevanceOf"/> does not exist.</exception>
+    /// <exception cref="LrpRuleException">A node rule names a missing node or a node it does not apply to.</exception>
+    public LrpExplainer(OnnxModel model, LrpOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options ?? new LrpOptions();
+        ArgumentNullException.ThrowIfNull(_options.Composite, nameof(options));
+        if (!Enum.IsDefined(_options.Seed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.Seed, "Unknown LRP seed.");
+        }
+
+        _model = ExplainedModel.Create(model, _options.Output);
+        var working = _options.Canonize ? LrpCanonizers.FoldBatchNormalization(_model.Prepared).Model : _model.Prepared;
+        working = LrpCanonizers.NameNodes(working);
+        FoldedBatchNormalizations = _model.Prepared.NodeCount - working.NodeCount;
+        var index = working.Index();
+        foreach (var name in _options.RelevanceOf)
+        {
+            index.RequireTensor(name);
+        }
+
+        _working = WithSeedNode(working, _model.Output);
+        _rules = _options.Composite.CreateRegistry(_working).WithNodeRule(SeedNode, _options.Seed == LrpSeed.Logit ? ScaleByOutput : PassSeed);
+    }
+
+    /// <summary>The composite in use.</summary>
+    public LrpComposite Composite => _options.Composite;
+
+    /// <summary>The output whose relevance is explained.</summary>
+    public string Output => _model.Output;
+
+    /// <summary>How many BatchNormalization nodes the canonizer folded.</summary>
+    public int FoldedBatchNormalizations { get; }
+
+    /// <summary>Explains each row for a class.</summary>
+    /// <param name="batch">Input images [N, C, H, W] (the model's input shape), finite.</param>
+    /// <param name="targets">Class per row, −1 for the predicted class; null: the predicted class for every row.</param>
+    /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity.</exception>
+    /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, a class out of range, or an output that is not [N, classes].</exception>
+    public LrpResult Explain(FloatTensor batch, long[]? targets = null)
+    {
+        _model.CheckBatch(batch);
+        return Run(batch, _model.CheckTargets(targets, batch.BatchSize), null);
+    }
+
+    /// <summary>
+    /// Explains each row for a caller-given output relevance: R_out = <paramref name="seed"/> (<see cref="LrpSeed.OneHot"/>)
+    /// or seed ⊙ output (<see cref="LrpSeed.Logit"/>); for outputs that are not [N, classes], such as embeddings.
+    /// </summary>
+    /// <param name="batch">Input images, finite.</param>
+    /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
+    public LrpResult Explain(FloatTensor batch, FloatTensor seed)
+    {
+        _model.CheckBatch(batch);
+        _model.CheckSeed(seed, batch.BatchSize);
+        return Run(batch, null, seed);
+    }
+
+    private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var session = Session(seed is not null);
+        var feeds = new Dictionary<string, FloatTensor> { [_model.Input] = batch };
+        var result = seed is null ? session.Run(feeds, targets) : session.Run(feeds, null, seed);
+        var layers = _options.RelevanceOf.ToDictionary(n => n, n => result.Gradients[n], StringComparer.Ordinal);
+        return new LrpResult(result.Gradients[_model.Input], result.Outputs[_model.Output], result.Targets, result.TargetScores, layers);
+    }
+
+    private GradientSession Session(bool givenSeed)
+    {
+        lock (_gate)
+        {
+            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
+            if (session is null)
+            {
+                var model = GradientModel.Build(_working, new GradientRequest
+                {
+                    Output = SeedTensor,
+                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                    WithRespectTo = [_model.Input, .. _options.RelevanceOf.Where(n => n != _model.Input)],
+                    Activations = [_model.Output],
+                    Rules = _rules,
+                });
+                session = new GradientSession(model, _options.Execution);
+            }
+
+            return session;
+        }
+    }
+
+    /// <summary>Appends Identity(output) → <see cref="SeedTensor"/>: the seed is put on this copy of the output.</summary>
+    private static OnnxModel WithSeedNode(OnnxModel model, string output)
+    {
+        var proto = model.Proto.Clone();
+        proto.Graph.Node.Add(new NodeProto { OpType = "Identity", Name = SeedNode, Input = { output }, Output = { SeedTensor } });
+        return new OnnxModel(proto);
+    }
+
+    private static void PassSeed(GradientContext c) => c.SetInputGradient(0, c.OutputGradient(0)!);
+
+    /// <summary>R_out = seed ⊙ output (the logit at the target for a one-hot seed).</summary>
+    private static void ScaleByOutput(GradientContext c) => c.SetInputGradient(0, c.Graph.Mul(c.OutputGradient(0)!, c.Input(0)));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _classSession?.Dispose();
+            _seedSession?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Lrp;
+
+/// <summary>The relevance put on the explained output before it is propagated back.</summary>
+public enum LrpSeed
+{
+    /// <summary>R_out = 1 at the target class, 0 elsewhere (Zennit's usual one-hot attribution target).</summary>
+    OneHot,
+
+    /// <summary>R_out = the output's value (the logit) at the target class, 0 elsewhere; with a given seed tensor, R_out = seed ⊙ output.</summary>
+    Logit,
+}
+
+/// <summary>Options of an <see cref="LrpExplainer"/>.</summary>
+public sealed class LrpOptions
+{
+    /// <summary>The rules, by operator and node. Default <see cref="LrpComposite.EpsilonPlus"/> (convolutions z⁺, dense layers ε = 1e-6).</summary>
+    public LrpComposite Composite { get; init; } = LrpComposite.EpsilonPlus();
+
+    /// <summary>The relevance at the output. Default <see cref="LrpSeed.OneHot"/>.</summary>
+    public LrpSeed Seed { get; init; } = LrpSeed.OneHot;
+
+    /// <summary>Whether to fold BatchNormalization into the preceding Conv/Gemm first (<see cref="LrpCanonizers.FoldBatchNormalization"/>). Default true.</summary>
+    public bool Canonize { get; init; } = true;
+
+    /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Intermediate tensors whose relevance is also returned (<see cref="LrpResult.LayerRelevances"/>), to check conservation layer by layer.</summary>
+    public IReadOnlyList<string> RelevanceOf { get; init; } = [];
+
+    /// <summary>Device, threads and rows per ONNX Runtime call.</summary>
+    public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
+}

@@ -1,0 +1,56 @@
+using Microsoft.ML.Explainability.Autodiff;
+
+namespace Microsoft.ML.Explainability.Lrp;
+
+/// <summary>
+/// Pass: R_in = R_out for the node's one relevance-carrying input, which must have the output's shape. The rule of
+/// activations (Relu, LeakyRelu, PRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Gelu, Elu, Selu, Softplus, Clip, …),
+/// of an unfolded BatchNormalization, and of a Mul, Div, Add or Sub by a constant (for a linear y = a·x the ε-rule gives
+/// x·a·R/stab(a·x) = R up to the stabiliser).
+/// </summary>
+public sealed class PassRule : LrpRule
+{
+    internal static readonly IReadOnlySet<string> Operators = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "Sigmoid", "HardSigmoid", "Tanh",
+        "HardSwish", "Gelu", "Softplus", "Softsign", "Mish", "Clip", "Erf", "Neg", "Identity", "Dropout",
+        "BatchNormalization", "InstanceNormalization", "LayerNormalization", "Mul", "Div", "Add", "Sub",
+    };
+
+    /// <summary>"Pass".</summary>
+    public override string Name => "Pass";
+
+    /// <summary>True for element-wise activations, normalisations, Identity, Dropout, and Mul/Div/Add/Sub (by a constant).</summary>
+    public override bool CanApplyTo(string opType) => Operators.Contains(opType);
+
+    private protected override string Applicability => "it applies to element-wise activations, normalisations, Identity, Dropout, and Mul/Div/Add/Sub by a constant.";
+
+    internal override void Propagate(GradientContext c, LrpGraphFacts facts)
+    {
+        var needed = Enumerable.Range(0, c.InputCount).Where(c.NeedsInputGradient).ToArray();
+
+        // Activations, Clip, PRelu and normalisations carry relevance through their data input only.
+        if (c.OpType is not ("Mul" or "Div" or "Add" or "Sub"))
+        {
+            needed = needed.Where(i => i == 0).ToArray();
+        }
+
+        if (needed.Length != 1 || (c.OpType == "Div" && needed[0] != 0))
+        {
+            throw new LrpRuleException(Name, c.OpType, c.NodeName,
+                $"LRP rule Pass cannot be applied to {c.Describe()}: relevance must flow into exactly one data input (a {c.OpType} by a constant), but the network input reaches inputs [{string.Join(", ", needed)}]. Use Norm for sums or Gate for gated products.");
+        }
+
+        int i = needed[0];
+        var inShape = c.InputInfo(i).Shape;
+        var outShape = c.OutputInfo(0).Shape;
+        if (!inShape.SequenceEqual(outShape))
+        {
+            throw new LrpRuleException(Name, c.OpType, c.NodeName,
+                $"LRP rule Pass cannot be applied to {c.Describe()}: input {i} has shape {c.InputInfo(i).ShapeText} but the output {c.OutputInfo(0).ShapeText}.");
+        }
+
+        var r = c.OutputGradient(0)!;
+        c.SetInputGradient(i, c.OpType == "Sub" && i == 1 ? c.Graph.Neg(r) : r);
+    }
+}
