@@ -151,6 +151,7 @@ public sealed class CamExplainer : IDisposable
                     Output = _model.Output,
                     Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
                     WithRespectTo = [Layer.Name],
+                    Shapes = _model.Shapes,
                     Activations = [Layer.Name, _model.Output],
                     Rules = _options.Rules,
                 });

@@ -22,33 +22,7 @@ internal sealed class ForwardRunner : IDisposable
         _options.Validate();
         _outputs = outputs.Distinct(StringComparer.Ordinal).ToArray();
         var model = prepared.WithOutputs(_outputs);
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = options.OptimizationLevel,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        if (options.IntraOpThreads > 0)
-        {
-            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
-        }
-
-        if (options.InterOpThreads > 0)
-        {
-            sessionOptions.InterOpNumThreads = options.InterOpThreads;
-        }
-
-        if (options.GpuDeviceId is { } device)
-        {
-            try
-            {
-                sessionOptions.AppendExecutionProvider_CUDA(device);
-            }
-            catch (Exception e) when (options.FallbackToCpu && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                // CPU fall-back, as GradientSession does.
-            }
-        }
-
+        using var sessionOptions = SessionOptionsFactory.Create(options, out _, out _);
         _session = OrtSessions.Create(model, sessionOptions);
         Inputs = _session.InputMetadata.Keys.ToArray();
     }

@@ -91,6 +91,7 @@ internal sealed class InputGradients : IDisposable
                     Output = _model.Output,
                     Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
                     WithRespectTo = [_model.Input],
+                    Shapes = _model.Shapes,
                     Activations = [_model.Output],
                     Rules = _rules,
                 });

@@ -16,6 +16,9 @@ public sealed class IntegratedGradients : IDisposable
     private readonly InputGradients _gradients;
     private readonly double[] _alphas;
     private readonly double[] _weights;
+    private readonly Lock _gate = new();
+    private ForwardRunner? _forward;
+    private bool _disposed;
 
     /// <summary>Prepares the explainer (sessions are created on first use).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Too few steps for the rule, or an unknown rule.</exception>
@@ -60,12 +63,13 @@ public sealed class IntegratedGradients : IDisposable
         int n = batch.BatchSize, rowLength = batch.RowLength, steps = _alphas.Length;
         var baseline = Baselines(batch);
 
-        // f(x) and the resolved targets, then f(b) for those targets: 2N rows in one pass.
-        var clean = _gradients.Run(batch, targets, seed);
-        var resolved = clean.Targets;
-        var scores = ExplainedModel.Scores(clean.Outputs[_gradients.Model.Output], resolved, seed);
-        var baselineResult = _gradients.Run(baseline, resolved, seed);
-        var baselineScores = ExplainedModel.Scores(baselineResult.Outputs[_gradients.Model.Output], resolved, seed);
+        // f(x) (and the predicted classes) and f(b): 2N rows of plain inference, no backward pass.
+        var model = _gradients.Model;
+        var outputs = Forward().Run(FloatTensor.ConcatRows([batch, baseline]))[model.Output];
+        var clean = outputs.Rows(0, n);
+        var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
+        var scores = ExplainedModel.Scores(clean, resolved, seed);
+        var baselineScores = ExplainedModel.Scores(outputs.Rows(n, n), resolved, seed);
 
         var integral = new double[batch.Length];
         _gradients.RunMany(
@@ -139,6 +143,23 @@ public sealed class IntegratedGradients : IDisposable
         return new FloatTensor(data, batch.Shape);
     }
 
+    private ForwardRunner Forward()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _forward ??= new ForwardRunner(_gradients.Model.Prepared, [_gradients.Model.Output], _options.Execution);
+        }
+    }
+
     /// <inheritdoc/>
-    public void Dispose() => _gradients.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _forward?.Dispose();
+            _gradients.Dispose();
+        }
+    }
 }

@@ -67,6 +67,18 @@ public sealed class GraphEmitter
         return outputs;
     }
 
+    /// <summary>Writes <paramref name="tensor"/> under the chosen name <paramref name="outputName"/> (an Identity node), for stable output names.</summary>
+    /// <exception cref="ArgumentException">The name is already used in the graph.</exception>
+    public void Alias(string tensor, string outputName)
+    {
+        if (!_names.Add(outputName))
+        {
+            throw new ArgumentException($"Tensor name '{outputName}' is already used in the graph.", nameof(outputName));
+        }
+
+        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = outputName, Input = { tensor }, Output = { outputName } });
+    }
+
     /// <summary>Adds a constant tensor as an initializer (identical small constants are shared) and returns its name.</summary>
     public string Constant(TensorElementType type, IReadOnlyList<long> dims, ReadOnlySpan<double> values)
     {

@@ -74,7 +74,11 @@ public sealed class GradientModel
             index.RequireTensor(name);
         }
 
-        var shapes = ShapeProbe.Run(prepared, request.InputShapes);
+        var shapes = request.Shapes ?? ShapeProbe.Run(prepared, request.InputShapes);
+        if (request.Shapes is not null && prepared.InputNames.Concat(prepared.OutputNames).Any(name => !shapes.Contains(name)))
+        {
+            throw new ArgumentException("The given Shapes were not measured on GradientModel.Prepare(model): an input or output of the prepared model is missing from them.", nameof(request));
+        }
         var proto = prepared.Proto.Clone();
         var graph = proto.Graph;
         var emitter = new GraphEmitter(graph, prepared.Opset, "xai");
@@ -96,9 +100,8 @@ public sealed class GradientModel
         var gradients = builder.Build(new Dictionary<string, string> { [request.Output] = seed }, request.WithRespectTo, emitter);
         foreach (var name in request.WithRespectTo)
         {
-            var outputName = GradientOutput(name);
-            graph.Node.Add(new NodeProto { OpType = "Identity", Name = outputName, Input = { gradients[name] }, Output = { outputName } });
-            graph.Output.Add(new ValueInfoProto { Name = outputName });
+            emitter.Alias(gradients[name], GradientOutput(name));
+            graph.Output.Add(new ValueInfoProto { Name = GradientOutput(name) });
         }
 
         var existing = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
@@ -132,8 +135,8 @@ public sealed class GradientModel
         var values = g.Constant(output.ElementType, [2], [0.0, 1.0]);
         var oneHot = g.Node("OneHot", [resolved, depth, values], AttributeValue.Int("axis", -1));
         var score = g.ReduceSum(g.Mul(output.Name, oneHot), [1], keepDims: false);
-        graph.Node.Add(new NodeProto { OpType = "Identity", Name = ResolvedTargetsOutput, Input = { resolved }, Output = { ResolvedTargetsOutput } });
-        graph.Node.Add(new NodeProto { OpType = "Identity", Name = TargetScoreOutput, Input = { score }, Output = { TargetScoreOutput } });
+        g.Alias(resolved, ResolvedTargetsOutput);
+        g.Alias(score, TargetScoreOutput);
         graph.Output.Add(new ValueInfoProto { Name = ResolvedTargetsOutput });
         graph.Output.Add(new ValueInfoProto { Name = TargetScoreOutput });
         return oneHot;

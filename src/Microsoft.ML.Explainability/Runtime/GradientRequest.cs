@@ -36,4 +36,12 @@ public sealed class GradientRequest
 
     /// <summary>Sizes of symbolic non-batch input dimensions (for models exported with dynamic height/width).</summary>
     public IReadOnlyDictionary<string, long[]>? InputShapes { get; init; }
+
+    /// <summary>
+    /// The shapes of <see cref="GradientModel.Prepare"/>(model) already measured with
+    /// <see cref="Onnx.ShapeProbe.Run"/> (and the same <see cref="InputShapes"/>), for callers that probed them already;
+    /// null (the default) makes <see cref="GradientModel.Build"/> measure them (two ONNX Runtime runs with every
+    /// intermediate tensor exposed).
+    /// </summary>
+    public Onnx.ModelShapes? Shapes { get; init; }
 }

@@ -49,7 +49,7 @@ public sealed class GradientSession : IDisposable
         _options = options ?? ExecutionOptions.Default;
         _options.Validate();
         Model = model;
-        using var sessionOptions = CreateSessionOptions(_options, out var provider, out var fallbackReason);
+        using var sessionOptions = SessionOptionsFactory.Create(_options, out var provider, out var fallbackReason);
         ExecutionProvider = provider;
         FallbackReason = fallbackReason;
         _session = OrtSessions.Create(model.Model, sessionOptions);
@@ -76,6 +76,29 @@ public sealed class GradientSession : IDisposable
         }
 
         return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, targets);
+    }
+
+    /// <summary>
+    /// Runs a single-input model built with <see cref="SeedKind.Given"/> on a batch: the gradient flowing into the seeded
+    /// output is <paramref name="seed"/> (so the explained score is y = ⟨seed, output⟩ per row).
+    /// </summary>
+    /// <param name="input">The batch, [N, …] as the model's input.</param>
+    /// <param name="seed">The seed gradient, [N, …] as the seeded output.</param>
+    /// <exception cref="InputMismatchException">The model has several inputs or a one-hot seed, or a shape does not fit.</exception>
+    public GradientResult Run(FloatTensor input, FloatTensor seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        if (Model.DataInputs.Count != 1)
+        {
+            throw new InputMismatchException($"The model has {Model.DataInputs.Count} inputs ({string.Join(", ", Model.DataInputs)}); pass them by name.");
+        }
+
+        if (Model.Request.Seed != SeedKind.Given)
+        {
+            throw new InputMismatchException("This model was built with one-hot class targets (SeedKind.OneHotTarget); pass targets, or build it with SeedKind.Given to pass a seed.");
+        }
+
+        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, null, seed);
     }
 
     /// <summary>Runs the model on a batch, split into calls of <see cref="ExecutionOptions.BatchSize"/> rows.</summary>
@@ -299,47 +322,6 @@ public sealed class GradientSession : IDisposable
         {
             throw new InputMismatchException($"The seed must have the shape of '{Model.Request.Output}' {expected.ShapeText} with {rows} rows; it has {seed.ShapeText}.");
         }
-    }
-
-    private static SessionOptions CreateSessionOptions(ExecutionOptions options, out string provider, out string? fallbackReason)
-    {
-        var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = options.OptimizationLevel,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        if (options.IntraOpThreads > 0)
-        {
-            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
-        }
-
-        if (options.InterOpThreads > 0)
-        {
-            sessionOptions.InterOpNumThreads = options.InterOpThreads;
-        }
-
-        provider = "CPUExecutionProvider";
-        fallbackReason = null;
-        if (options.GpuDeviceId is { } device)
-        {
-            try
-            {
-                sessionOptions.AppendExecutionProvider_CUDA(device);
-                provider = "CUDAExecutionProvider";
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                if (!options.FallbackToCpu)
-                {
-                    sessionOptions.Dispose();
-                    throw new ExplainabilityException($"CUDA device {device} was requested but cannot be used ({e.Message}), and FallbackToCpu is false.", e);
-                }
-
-                fallbackReason = $"CUDA device {device} unavailable: {e.Message}";
-            }
-        }
-
-        return sessionOptions;
     }
 
     /// <inheritdoc/>
