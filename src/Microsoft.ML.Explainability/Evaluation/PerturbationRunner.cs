@@ -1,0 +1,52 @@
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Evaluation;
+
+/// <summary>
+/// Shared driver of the perturbation metrics: for each sample it fills a stack of perturbed copies, runs them through
+/// the <see cref="ModelScorer"/> in batches and returns the target score of every copy.
+/// </summary>
+internal static class PerturbationRunner
+{
+    /// <summary>
+    /// Scores <paramref name="rowsPerSample"/> perturbed copies of each sample. <paramref name="fill"/> receives the sample
+    /// index, the copy index and the copy's row, pre-filled with nothing (zeros).
+    /// </summary>
+    public static double[][] Run(
+        ModelScorer scorer, FloatTensor inputs, long[] targets, ScoreKind kind, int rowsPerSample,
+        Action<int, int, Span<float>> fill, string metric, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var result = new double[inputs.BatchSize][];
+        long[] shape = [rowsPerSample, .. inputs.Shape.Skip(1)];
+        for (int n = 0; n < inputs.BatchSize; n++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stack = FloatTensor.Zeros(shape);
+            for (int k = 0; k < rowsPerSample; k++)
+            {
+                fill(n, k, stack.Row(k));
+            }
+
+            result[n] = scorer.Scores(stack, [targets[n]], kind, cancellationToken);
+            progress?.Report(new EvaluationProgress(metric, n + 1, inputs.BatchSize));
+        }
+
+        return result;
+    }
+
+    /// <summary>Features perturbed at step k of <paramref name="steps"/>: round(k·f·P/steps) for the final fraction f.</summary>
+    public static int[] Counts(int features, int steps, double maxFraction = 1)
+    {
+        if (steps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, "At least one step is needed.");
+        }
+
+        if (maxFraction is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxFraction), maxFraction, "The final fraction must be in (0, 1].");
+        }
+
+        return Enumerable.Range(0, steps + 1).Select(k => (int)Math.Round(k * maxFraction * features / steps)).ToArray();
+    }
+}
