@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.ML.Explainability.Cli.Inputs;
+
+namespace Microsoft.ML.Explainability.Cli.Commands;
+
+/// <summary>Options several commands share, and their parsing.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "The ONNX model (.onnx)." };
+
+    public Option<string> Input { get; } = new("--input", "-i") { Description = "A float32 .npy batch (N×C×H×W), an image file, or a folder of images." };
+
+    public Option<string> Targets { get; } = new("--targets") { Description = "A .npy of int64 class indices, one per row; without it, the predicted class (−1 in the file also means predicted)." };
+
+    public Option<long?> Target { get; } = new("--target") { Description = "One class index for every row." };
+
+    public Option<string> Size { get; } = new("--size") { Description = "Images: resize to H, HxW or H,W (default: the model input's size)." };
+
+    public Option<string> Mean { get; } = new("--mean") { Description = "Images: per-channel mean subtracted after scaling pixels to [0, 1] (one value or one per channel; default 0)." };
+
+    public Option<string> Std { get; } = new("--std") { Description = "Images: per-channel standard deviation divided by (default 1)." };
+
+    public Option<bool> Grayscale { get; } = new("--grayscale") { Description = "Images: convert to grey (automatic for 1-channel models)." };
+
+    public Option<string> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); default: the automatic choice." };
+
+    public Option<int> Steps { get; } = new("--steps") { Description = "Integrated gradients: quadrature points.", DefaultValueFactory = _ => 50 };
+
+    public Option<string> Baseline { get; } = new("--baseline") { Description = "Integrated gradients: 'zero' (default), a number, or a .npy of one row or N rows." };
+
+    public Option<int> Samples { get; } = new("--samples") { Description = "SmoothGrad: noisy samples per row.", DefaultValueFactory = _ => 50 };
+
+    public Option<double> Noise { get; } = new("--noise") { Description = "SmoothGrad: noise level as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "Random seed (SmoothGrad noise, evaluation subsets).", DefaultValueFactory = _ => 0 };
+
+    public Option<string> Composite { get; } = new("--composite") { Description = "LRP composite: epsilon-plus (default), epsilon-alpha2-beta1, epsilon-gamma-box, epsilon-plus-flat.", DefaultValueFactory = _ => "epsilon-plus" };
+
+    public Option<string> Low { get; } = new("--low") { Description = "LRP epsilon-gamma-box: lowest input value (one, or one per channel; default: the batch minimum)." };
+
+    public Option<string> High { get; } = new("--high") { Description = "LRP epsilon-gamma-box: highest input value (one, or one per channel; default: the batch maximum)." };
+
+    public Option<string> Window { get; } = new("--window") { Description = "Occlusion: window size (H or HxW)." };
+
+    public Option<string> Stride { get; } = new("--stride") { Description = "Occlusion: stride (H or HxW)." };
+
+    public Option<int> Masks { get; } = new("--masks") { Description = "RISE: random masks.", DefaultValueFactory = _ => 4000 };
+
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Rows per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+
+    public void AddInputOptions(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Input);
+        command.Options.Add(Targets);
+        command.Options.Add(Target);
+        command.Options.Add(Size);
+        command.Options.Add(Mean);
+        command.Options.Add(Std);
+        command.Options.Add(Grayscale);
+    }
+
+    public void AddMethodOptions(Command command)
+    {
+        foreach (var option in new Option[] { Layer, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ImageOptions ImageOptions(ParseResult result) => new()
+    {
+        Size = Inputs.ImageOptions.ParseSize(result.GetValue(Size)),
+        Mean = Inputs.ImageOptions.ParseFloats(result.GetValue(Mean), "--mean") ?? [0f],
+        Std = Inputs.ImageOptions.ParseFloats(result.GetValue(Std), "--std") ?? [1f],
+        Grayscale = result.GetValue(Grayscale),
+    };
+
+    public MethodOptions MethodOptions(ParseResult result, bool raw = false)
+    {
+        int steps = result.GetValue(Steps), samples = result.GetValue(Samples), batch = result.GetValue(BatchSize), masks = result.GetValue(Masks);
+        double noise = result.GetValue(Noise);
+        if (steps < 1 || samples < 1 || batch < 1 || masks < 1 || !(noise >= 0) || double.IsInfinity(noise))
+        {
+            throw new CliException(ExitCodes.Usage, "--steps, --samples, --masks and --batch-size must be positive, and --noise finite and non-negative.");
+        }
+
+        return new MethodOptions
+        {
+            Layer = result.GetValue(Layer),
+            Raw = raw,
+            Steps = steps,
+            Baseline = result.GetValue(Baseline),
+            Samples = samples,
+            Noise = noise,
+            Seed = result.GetValue(Seed),
+            Composite = result.GetValue(Composite) ?? "epsilon-plus",
+            Low = Inputs.ImageOptions.ParseFloats(result.GetValue(Low), "--low"),
+            High = Inputs.ImageOptions.ParseFloats(result.GetValue(High), "--high"),
+            Window = result.GetValue(Window),
+            Stride = result.GetValue(Stride),
+            Masks = masks,
+            BatchSize = batch,
+        };
+    }
+
+    /// <summary>The targets of <c>--targets</c> or <c>--target</c> (null: the predicted class of every row).</summary>
+    public long[]? ReadTargets(ParseResult result, int rows)
+    {
+        var file = result.GetValue(Targets);
+        var single = result.GetValue(Target);
+        if (file is not null && single is not null)
+        {
+            throw new CliException(ExitCodes.Usage, "Give --targets FILE.npy or --target K, not both.");
+        }
+
+        if (single is { } k)
+        {
+            if (k < -1)
+            {
+                throw new CliException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"--target {k} is not a class index (0 or more; −1 for the predicted class)."));
+            }
+
+            return Enumerable.Repeat(k, rows).ToArray();
+        }
+
+        return file is null ? null : InputLoader.ReadTargets(file, rows);
+    }
+
+    public static string Required(ParseResult result, Option<string> option, string what) =>
+        result.GetValue(option) is { Length: > 0 } value ? value : throw new CliException(ExitCodes.Usage, $"{option.Name} is required: {what}.");
+}

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Reports;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Cli.Commands;
+
+/// <summary>
+/// <c>evaluate --model M.onnx --input X --methods a,b,c --metrics … --report DIR</c>: explains the batch with each
+/// method and scores the explanations with each metric; writes <c>report.csv</c>, <c>report.md</c>,
+/// <c>report.html</c> (summary, curves and overlays) and each method's <c>.npy</c> to DIR.
+/// </summary>
+internal static class EvaluateCommand
+{
+    /// <summary>The metrics of <c>--metrics</c>.</summary>
+    public static readonly IReadOnlyList<string> MetricNames = ["deletion", "insertion", "faithfulness-correlation", "sparseness", "complexity"];
+
+    public static Command Create(TextWriter output)
+    {
+        var options = new CommonOptions();
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (see `methods`)." };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metrics: " + string.Join(", ", MetricNames) + " (default: deletion,insertion).", DefaultValueFactory = _ => "deletion,insertion" };
+        var report = new Option<string>("--report") { Description = "Output folder of the report (CSV, Markdown, HTML)." };
+        var steps = new Option<int>("--curve-steps") { Description = "Deletion/insertion: steps of the curves.", DefaultValueFactory = _ => 50 };
+        var command = new Command("evaluate", "Score explanation methods with evaluation metrics; write the summary as CSV, Markdown and HTML (with a progress bar).");
+        options.AddInputOptions(command);
+        command.Options.Add(methods);
+        command.Options.Add(metrics);
+        command.Options.Add(report);
+        command.Options.Add(steps);
+        options.AddMethodOptions(command);
+        command.SetAction(result =>
+        {
+            var chosen = ParseList(CommonOptions.Required(result, methods, "comma-separated method names")).Select(Methods.Require).ToArray();
+            var metricList = ParseList(result.GetValue(metrics) ?? "deletion,insertion");
+            var unknown = metricList.Where(m => !MetricNames.Contains(m)).ToArray();
+            if (unknown.Length > 0)
+            {
+                throw new CliException(ExitCodes.Usage, $"Unknown metric '{unknown[0]}'. Metrics: {string.Join(", ", MetricNames)}.");
+            }
+
+            int curveSteps = result.GetValue(steps);
+            if (curveSteps < 1)
+            {
+                throw new CliException(ExitCodes.Usage, "--curve-steps must be positive.");
+            }
+
+            var folder = OutputFiles.PrepareFolder(CommonOptions.Required(result, report, "the report folder"));
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            var batch = InputLoader.Load(CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images"), model, options.ImageOptions(result));
+            var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
+            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result), curveSteps, folder, output, captions: null);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Evaluates and writes the report; returns it.</summary>
+    public static EvaluationReport Run(ModelFile model, InputBatch batch, IReadOnlyList<ExplanationMethod> methods, IReadOnlyList<string> metrics, long[]? targets, MethodOptions options, int curveSteps, string folder, TextWriter output, IReadOnlyList<string>? captions, string title = "Explanation evaluation", bool writeExplanations = true)
+    {
+        var report = new EvaluationReport();
+        var explanations = new List<(string Method, FloatTensor Values)>();
+        using var scorer = new ModelScorer(model.Model, null, options.Execution);
+        ProgressDisplay.Run(output, progress =>
+        {
+            foreach (var method in methods)
+            {
+                var result = method.Run!(model.Model, batch.Tensor, targets, options);
+                if (writeExplanations)
+                {
+                    OutputFiles.WriteNpy(Path.Combine(folder, method.Name + ".npy"), result.Values);
+                }
+
+                var values = AsInputShaped(result.Values, method.Kind, batch.Tensor);
+                explanations.Add((method.Name, values));
+                var resolved = targets ?? result.Targets;
+                foreach (var metric in metrics)
+                {
+                    var reporter = progress($"{method.Name} {metric}");
+                    switch (metric)
+                    {
+                        case "deletion":
+                            report.AddCurves(method.Name, DeletionInsertion.Deletion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter));
+                            break;
+                        case "insertion":
+                            report.AddCurves(method.Name, DeletionInsertion.Insertion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter));
+                            break;
+                        case "faithfulness-correlation":
+                            report.Add(method.Name, metric, FaithfulnessCorrelation.Run(scorer, batch.Tensor, values, resolved, new FaithfulnessCorrelationOptions { Seed = options.Seed }, reporter), higherIsBetter: true);
+                            break;
+                        case "sparseness":
+                            report.Add(method.Name, metric, Complexity.Sparseness(values), higherIsBetter: true);
+                            reporter.Report(new EvaluationProgress(metric, 1, 1));
+                            break;
+                        default:
+                            report.Add(method.Name, metric, Complexity.EntropyComplexity(values), higherIsBetter: false);
+                            reporter.Report(new EvaluationProgress(metric, 1, 1));
+                            break;
+                    }
+                }
+            }
+        });
+
+        OutputFiles.Guard(folder, () =>
+        {
+            ReportWriters.WriteCsv(report, Path.Combine(folder, "report.csv"));
+            ReportWriters.WriteMarkdown(report, Path.Combine(folder, "report.md"), title);
+            var html = new HtmlReport(report, title);
+            foreach (var (method, values) in explanations.Where(_ => batch.Tensor.Rank == 4))
+            {
+                html.AddHeatmaps(method, batch.Display, values, maxSamples: 8, colormap: HeatmapColormap.Jet, captions: captions ?? batch.Names);
+            }
+
+            html.Save(Path.Combine(folder, "report.html"));
+        });
+        output.WriteLine(ReportWriters.ToMarkdown(report, title).Split("\n## All statistics")[0].TrimEnd());
+        output.WriteLine($"wrote report.csv, report.md and report.html to {folder}");
+        return report;
+    }
+
+    /// <summary>Explanations in the inputs' shape: an N×H×W map is spread evenly over the C channels (its channel sum is the map).</summary>
+    public static FloatTensor AsInputShaped(FloatTensor values, MapKind kind, FloatTensor inputs)
+    {
+        if (kind == MapKind.InputAttribution || values.Shape.SequenceEqual(inputs.Shape))
+        {
+            return values;
+        }
+
+        if (inputs.Rank != 4 || values.Rank != 3 || values.Shape[1] != inputs.Shape[2] || values.Shape[2] != inputs.Shape[3])
+        {
+            throw new CliException(ExitCodes.ModelError, $"Maps of shape {values.ShapeText} do not fit inputs {inputs.ShapeText}.");
+        }
+
+        int n = inputs.BatchSize, c = (int)inputs.Shape[1], plane = values.RowLength;
+        var data = new float[inputs.Length];
+        for (int r = 0; r < n; r++)
+        {
+            var map = values.Row(r);
+            for (int k = 0; k < c; k++)
+            {
+                for (int p = 0; p < plane; p++)
+                {
+                    data[(((r * c) + k) * plane) + p] = map[p] / c;
+                }
+            }
+        }
+
+        return new FloatTensor(data, inputs.Shape);
+    }
+
+    private static string[] ParseList(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => s.ToLower(CultureInfo.InvariantCulture)).ToArray();
+}

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.Explainability.Cli.Inputs;
+
+namespace Microsoft.ML.Explainability.Cli.Commands;
+
+/// <summary>
+/// <c>explain --model M.onnx --input X --method NAME --output OUT</c>. OUT ending in <c>.npy</c> receives the values as
+/// float32: N×H×W for CAM and attention methods (post-processed, at input resolution; with <c>--raw</c> the N×h×w
+/// layer-resolution map before ReLU and normalisation), N×C×H×W for input-attribution methods. Any other OUT is a
+/// folder receiving <c>NAME.npy</c>, <c>targets.npy</c> (int64, the class explained per row) and one PNG overlay per row.
+/// </summary>
+internal static class ExplainCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var options = new CommonOptions();
+        var method = new Option<string>("--method") { Description = "The method (see `methods`)." };
+        var outputOption = new Option<string>("--output", "-o") { Description = "OUT.npy, or a folder for PNG overlays plus the .npy." };
+        var raw = new Option<bool>("--raw") { Description = "CAM and attention methods: the layer-resolution map before ReLU and normalisation (N×h×w)." };
+        var command = new Command("explain", "Explain a batch with one method; write a .npy (exact layout: N×H×W maps or N×C×H×W attributions) or a folder of PNG overlays plus the .npy.");
+        options.AddInputOptions(command);
+        command.Options.Add(method);
+        command.Options.Add(outputOption);
+        command.Options.Add(raw);
+        options.AddMethodOptions(command);
+        command.SetAction(result =>
+        {
+            var chosen = Methods.Find(CommonOptions.Required(result, method, "one of " + string.Join(", ", Methods.All.Select(m => m.Name))));
+            if (!chosen.IsAvailable)
+            {
+                throw Methods.NotAvailable(chosen);
+            }
+
+            bool isRaw = result.GetValue(raw);
+            if (isRaw && chosen.Kind != MapKind.Map)
+            {
+                throw new CliException(ExitCodes.Usage, $"--raw applies to CAM and attention methods; '{chosen.Name}' gives input attributions (N×C×H×W).");
+            }
+
+            var target = CommonOptions.Required(result, outputOption, "OUT.npy or an output folder");
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            var batch = InputLoader.Load(CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images"), model, options.ImageOptions(result));
+            var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
+            Run(model, batch, chosen, targets, options.MethodOptions(result, isRaw), target, output);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Explains <paramref name="batch"/> and writes the result; returns the values.</summary>
+    public static MethodResult Run(ModelFile model, InputBatch batch, ExplanationMethod method, long[]? targets, MethodOptions options, string target, TextWriter output)
+    {
+        bool single = target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+        var path = single ? OutputFiles.PrepareFile(target) : OutputFiles.PrepareFolder(target);
+        var clock = Stopwatch.StartNew();
+        var result = method.Run!(model.Model, batch.Tensor, targets, options);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{method.Name}: {batch.Tensor.BatchSize} rows {batch.Tensor.ShapeText} -> {result.Values.ShapeText} in {clock.ElapsedMilliseconds} ms{(result.Detail is null ? "" : "; " + result.Detail)}"));
+        if (single)
+        {
+            OutputFiles.WriteNpy(path, result.Values);
+            output.WriteLine($"wrote {path}");
+            return result;
+        }
+
+        var npy = Path.Combine(path, method.Name + (options.Raw ? ".raw" : "") + ".npy");
+        OutputFiles.WriteNpy(npy, result.Values);
+        if (result.Targets is { } resolved)
+        {
+            OutputFiles.WriteInt64(Path.Combine(path, "targets.npy"), resolved);
+        }
+
+        int images = 0;
+        for (int row = 0; row < batch.Tensor.BatchSize; row++)
+        {
+            var png = OutputFiles.OverlayPng(batch, result.Values, method.Kind, row);
+            if (png is null)
+            {
+                break;
+            }
+
+            OutputFiles.WriteBytes(Path.Combine(path, $"{batch.Names[row]}.{method.Name}.png"), png);
+            images++;
+        }
+
+        output.WriteLine($"wrote {npy}{(images > 0 ? $" and {images} overlay PNGs" : "")} to {path}");
+        return result;
+    }
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.Explainability.Transformers;
+
+namespace Microsoft.ML.Explainability.Cli.Commands;
+
+/// <summary><c>layers --model M.onnx</c>: inputs, outputs, every tensor with its shape, the CAM target-layer candidates (the automatic choice marked) and, for transformers, the attention tensors.</summary>
+internal static class LayersCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var options = new CommonOptions();
+        var command = new Command("layers", "List a model's inputs, outputs, every tensor with its shape, the candidate CAM target layers (* marks the automatic choice) and attention tensors.");
+        command.Options.Add(options.Model);
+        command.SetAction(result =>
+        {
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            Run(model, output);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static void Run(ModelFile file, TextWriter output)
+    {
+        var prepared = GradientModel.Prepare(file.Model);
+        var shapes = ShapeProbe.Run(prepared);
+        output.WriteLine($"model: {file.Path} (opset {file.Model.Opset}, producer '{file.Model.ProducerName}')");
+        output.WriteLine();
+        output.WriteLine("inputs:");
+        foreach (var name in prepared.InputNames)
+        {
+            output.WriteLine($"  {name} {shapes[name].ShapeText} {shapes[name].ElementType}");
+        }
+
+        output.WriteLine("outputs:");
+        foreach (var name in prepared.OutputNames.Where(shapes.Contains))
+        {
+            output.WriteLine($"  {name} {shapes[name].ShapeText} {shapes[name].ElementType}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("tensors (node outputs, in graph order):");
+        foreach (var tensor in shapes.Tensors.Where(t => t.Kind == TensorKind.NodeOutput).OrderBy(t => t.ProducerNodeIndex))
+        {
+            output.WriteLine($"  {tensor.Name} {tensor.ShapeText} {tensor.ElementType} <- {tensor.Producer}");
+        }
+
+        output.WriteLine();
+        TargetLayer? automatic = null;
+        string? why = null;
+        try
+        {
+            automatic = TargetLayers.Automatic(file.Model);
+        }
+        catch (ExplainabilityException e)
+        {
+            why = e.Message;
+        }
+
+        var candidates = TargetLayers.List(file.Model);
+        output.WriteLine("CAM target layers (* = automatic choice):");
+        foreach (var layer in candidates)
+        {
+            output.WriteLine($"  {(layer.Name == automatic?.Name ? "*" : " ")} {layer}");
+        }
+
+        if (candidates.Count == 0)
+        {
+            output.WriteLine("  none");
+        }
+
+        if (automatic is null)
+        {
+            output.WriteLine($"  no automatic choice: {why}");
+        }
+
+        output.WriteLine();
+        try
+        {
+            var attention = AttentionDiscovery.Discover(file.Model);
+            output.WriteLine("attention (transformer):");
+            output.Write(string.Join(Environment.NewLine, attention.Describe().TrimEnd().Split('\n').Select(l => "  " + l.TrimEnd('\r'))));
+            output.WriteLine();
+        }
+        catch (AttentionDiscoveryException)
+        {
+            output.WriteLine("attention (transformer): none found (not a vision transformer)");
+        }
+    }
+}

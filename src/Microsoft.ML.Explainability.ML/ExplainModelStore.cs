@@ -1,0 +1,266 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Data;
+using Microsoft.ML.Explainability.Onnx;
+
+namespace Microsoft.ML.Explainability.ML;
+
+/// <summary>
+/// Saves and loads ML.NET models that contain explain transformers.
+/// </summary>
+/// <remarks>
+/// <para>
+/// ML.NET's model format rebuilds each transformer through a loader registered inside ML.NET's own assemblies
+/// (<c>LoadableClassAttribute</c>, <c>ModelLoadContext</c> are internal), so an outside assembly cannot make
+/// <c>mlContext.Model.Load</c> rebuild its transformer; explain transformers therefore throw on
+/// <c>mlContext.Model.Save</c>. This store writes one zip file instead:
+/// </para>
+/// <list type="bullet">
+/// <item><c>manifest.json</c>: format name, version, and the chain's parts in order;</item>
+/// <item>each run of ML.NET transformers as an ML.NET model file (<c>partN.mlnet.zip</c>, written and read by
+/// ML.NET's own <c>Model.Save</c>/<c>Model.Load</c>; the first carries the input schema);</item>
+/// <item>each explain transformer as <c>partN/model.onnx</c> (the exact model bytes, so the original file is no
+/// longer needed) and <c>partN/settings.json</c> (versioned options).</item>
+/// </list>
+/// <para>
+/// Loading rebuilds the same chain: ML.NET's transformers as ML.NET loads them and the explain transformers as they
+/// were, batching included, so the loaded pipeline gives the same saliency, bit for bit, on the same runtime.
+/// Nested chains are flattened.
+/// </para>
+/// </remarks>
+public static class ExplainModelStore
+{
+    /// <summary>The format name written in the manifest.</summary>
+    public const string FormatName = "Microsoft.ML.Explainability.ML.Model";
+
+    /// <summary>The format version written (and the highest read).</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Saves <paramref name="model"/> (any chain of ML.NET and explain transformers) to a file.</summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="inputSchema">The schema of the data the model is applied to (kept as ML.NET keeps it), or null.</param>
+    /// <param name="filePath">The file written (a zip).</param>
+    public static void SaveWithExplainers(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema? inputSchema, string filePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        using var file = File.Create(filePath);
+        catalog.SaveWithExplainers(model, inputSchema, file);
+    }
+
+    /// <summary>Saves <paramref name="model"/> (any chain of ML.NET and explain transformers) to a stream.</summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="inputSchema">The schema of the data the model is applied to, or null.</param>
+    /// <param name="stream">The stream written (a zip).</param>
+    public static void SaveWithExplainers(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema? inputSchema, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        var flat = new List<ITransformer>();
+        Flatten(model, flat);
+
+        // Runs of ML.NET transformers become one ML.NET model each; a leading empty run carries the input schema.
+        var parts = new List<object>();
+        var run = new List<ITransformer>();
+        foreach (var transformer in flat)
+        {
+            if (transformer is ExplainTransformerBase explain)
+            {
+                parts.Add(run.ToArray());
+                run.Clear();
+                parts.Add(explain);
+            }
+            else
+            {
+                run.Add(transformer);
+            }
+        }
+
+        if (run.Count > 0)
+        {
+            parts.Add(run.ToArray());
+        }
+
+        var manifest = new Manifest { Format = FormatName, Version = FormatVersion };
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        bool first = true;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (parts[i] is ITransformer[] transformers)
+            {
+                if (transformers.Length == 0 && !first)
+                {
+                    continue;
+                }
+
+                var entry = $"part{i}.mlnet.zip";
+                using var buffer = new MemoryStream();
+                catalog.Save(new TransformerChain<ITransformer>(transformers), first ? inputSchema : null, buffer);
+                Write(zip, entry, buffer.ToArray());
+                manifest.Parts.Add(new Part { Kind = "mlnet", Entry = entry });
+            }
+            else
+            {
+                var explain = (ExplainTransformerBase)parts[i];
+                var folder = $"part{i}";
+                Write(zip, folder + "/model.onnx", explain.Model.ToBytes());
+                Write(zip, folder + "/settings.json", Encoding.UTF8.GetBytes(explain.Settings.ToJson()));
+                manifest.Parts.Add(new Part { Kind = "explain", Entry = folder });
+            }
+
+            first = false;
+        }
+
+        Write(zip, "manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, Indented));
+    }
+
+    /// <summary>Loads a model saved by <see cref="SaveWithExplainers(ModelOperationsCatalog, ITransformer, DataViewSchema, string)"/>.</summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="filePath">The file.</param>
+    /// <param name="inputSchema">The input schema saved with the model (null if none was given).</param>
+    /// <returns>A chain of the ML.NET parts and explain transformers, in the saved order.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a model saved by this store.</exception>
+    public static TransformerChain<ITransformer> LoadWithExplainers(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema? inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        if (!File.Exists(filePath))
+        {
+            throw new FileNotFoundException($"Model file '{Path.GetFullPath(filePath)}' does not exist.", filePath);
+        }
+
+        using var file = File.OpenRead(filePath);
+        return catalog.LoadWithExplainers(file, out inputSchema);
+    }
+
+    /// <summary>Loads a model saved by <see cref="SaveWithExplainers(ModelOperationsCatalog, ITransformer, DataViewSchema, Stream)"/> from a stream.</summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="stream">The stream (read to its end).</param>
+    /// <param name="inputSchema">The input schema saved with the model (null if none was given).</param>
+    /// <exception cref="InvalidDataException">The stream does not hold a model saved by this store.</exception>
+    public static TransformerChain<ITransformer> LoadWithExplainers(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema? inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(stream);
+        inputSchema = null;
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Not a model saved by SaveWithExplainers (not a zip file): {e.Message}", e);
+        }
+
+        using (zip)
+        {
+            var manifestBytes = Read(zip, "manifest.json")
+                ?? throw new InvalidDataException("Not a model saved by SaveWithExplainers: it has no manifest.json (an ML.NET model without explain transformers loads with mlContext.Model.Load).");
+            Manifest? manifest;
+            try
+            {
+                manifest = JsonSerializer.Deserialize<Manifest>(manifestBytes);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"The model's manifest.json is not valid: {e.Message}", e);
+            }
+
+            if (manifest is null || manifest.Format != FormatName || manifest.Version < 1 || manifest.Version > FormatVersion)
+            {
+                throw new InvalidDataException($"The model's manifest names format '{manifest?.Format}' version {manifest?.Version}; this library reads '{FormatName}' versions 1 to {FormatVersion}.");
+            }
+
+            var transformers = new List<ITransformer>();
+            bool first = true;
+            foreach (var part in manifest.Parts)
+            {
+                if (part.Kind == "mlnet")
+                {
+                    var bytes = Read(zip, part.Entry) ?? throw new InvalidDataException($"The model lacks its part '{part.Entry}'.");
+                    using var buffer = new MemoryStream(bytes);
+                    var loaded = catalog.Load(buffer, out var schema);
+                    if (first)
+                    {
+                        inputSchema = schema;
+                    }
+
+                    transformers.Add(loaded);
+                }
+                else if (part.Kind == "explain")
+                {
+                    var onnx = Read(zip, part.Entry + "/model.onnx") ?? throw new InvalidDataException($"The model lacks '{part.Entry}/model.onnx'.");
+                    var json = Read(zip, part.Entry + "/settings.json") ?? throw new InvalidDataException($"The model lacks '{part.Entry}/settings.json'.");
+                    var settings = ExplainSettings.FromJson(Encoding.UTF8.GetString(json));
+                    transformers.Add(ExplainTransformerBase.Create(settings, OnnxModel.Load(onnx)));
+                }
+                else
+                {
+                    throw new InvalidDataException($"The model has a part of unknown kind '{part.Kind}'.");
+                }
+
+                first = false;
+            }
+
+            return new TransformerChain<ITransformer>([.. transformers]);
+        }
+    }
+
+    private static void Flatten(ITransformer transformer, List<ITransformer> into)
+    {
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            foreach (var inner in chain)
+            {
+                Flatten(inner, into);
+            }
+        }
+        else
+        {
+            into.Add(transformer);
+        }
+    }
+
+    private static void Write(ZipArchive zip, string name, byte[] bytes)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        using var target = entry.Open();
+        target.Write(bytes);
+    }
+
+    private static byte[]? Read(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name);
+        if (entry is null)
+        {
+            return null;
+        }
+
+        using var source = entry.Open();
+        using var buffer = new MemoryStream();
+        source.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    private sealed class Manifest
+    {
+        public string Format { get; set; } = "";
+
+        public int Version { get; set; }
+
+        public List<Part> Parts { get; set; } = [];
+    }
+
+    private sealed class Part
+    {
+        public string Kind { get; set; } = "";
+
+        public string Entry { get; set; } = "";
+    }
+}
