@@ -182,7 +182,7 @@ public static class AblationStudy
             {
                 notes.Add($"'{variant.Name}' gives exactly the default's maps" + (variant.Factor == AblationFactor.ReluGradient
                     ? $": no ReLU lies between the target layer {variant.Layer} and the output, so the gradient at the layer does not depend on the ReLU backward rule."
-                    : "."));
+                    : ": the gradient is constant over the layer's grid (as when global average pooling and a linear classifier follow the layer, where Grad-CAM equals CAM), so its maximum equals its mean."));
             }
 
             maps.Add(result);
