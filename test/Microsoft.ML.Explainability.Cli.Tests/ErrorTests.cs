@@ -136,8 +136,4 @@ public sealed class ErrorTests
         AssertError(Tool.Run("explian"), ExitCodes.Usage, "'explian'", "onnx-xai --help");
         AssertError(Tool.Run("explain", "--bogus"), ExitCodes.Usage, "'--bogus'", "onnx-xai explain --help");
     }
-
-    [TestMethod]
-    public void Ablate_reports_that_the_study_is_not_available() =>
-        AssertError(Tool.Run("ablate", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", _batch, "--method", "grad-cam", "--report", Path.Combine(_folder, "ablation")), ExitCodes.NotAvailable, "not available");
 }

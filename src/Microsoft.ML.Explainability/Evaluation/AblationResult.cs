@@ -127,7 +127,7 @@ public sealed class AblationResult
 
                 var d = SummaryStatistics.Of(Differences(variant.Name, metric));
                 bool significant = !double.IsNaN(d.ConfidenceLow) && (d.ConfidenceLow > 0 || d.ConfidenceHigh < 0);
-                return string.Create(CultureInfo.InvariantCulture, $"{mean} (Δ {(d.Mean >= 0 ? "+" : "")}{EvaluationReport.Format(d.Mean)}{(significant ? "\\*" : "")})");
+                return d.Mean == 0 ? $"{mean} (Δ 0)" : string.Create(CultureInfo.InvariantCulture, $"{mean} (Δ {(d.Mean > 0 ? "+" : "")}{EvaluationReport.Format(d.Mean)}{(significant ? "\\*" : "")})");
             }));
             text.Append(" |\n");
         }

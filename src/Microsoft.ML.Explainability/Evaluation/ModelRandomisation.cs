@@ -21,6 +21,13 @@ public sealed class RandomisationOptions
 
     /// <summary>Side of the SSIM window. Default 7.</summary>
     public int SsimWindow { get; init; } = 7;
+
+    /// <summary>
+    /// At most this many stages are explained and compared, evenly spaced over the layers (top first) and always
+    /// including the last one (in a cascade, every layer randomised); a cascade still randomises every layer above a
+    /// reported stage. Null (the default): every layer is a stage. Bounds the cost on deep models.
+    /// </summary>
+    public int? MaxStages { get; init; }
 }
 
 /// <summary>Similarity of the explanations of one randomised model to the original ones.</summary>
@@ -127,7 +134,7 @@ public static class ModelRandomisation
     /// <param name="options">Layer operators, cascading or independent, seed, SSIM window; null for the defaults.</param>
     /// <param name="progress">Reports stages done.</param>
     /// <param name="cancellationToken">Checked between stages.</param>
-    /// <returns>One stage per layer, top layer first.</returns>
+    /// <returns>One stage per layer (or per chosen layer, see <see cref="RandomisationOptions.MaxStages"/>), top layer first.</returns>
     /// <exception cref="EvaluationInputException">Empty inputs, a delegate result of the wrong shape or with NaN, or a model with no layer to randomise.</exception>
     public static IReadOnlyList<RandomisationStage> Run(
         OnnxModel model, FloatTensor inputs, Func<OnnxModel, FloatTensor, FloatTensor> explain, RandomisationOptions? options = null,
@@ -147,7 +154,8 @@ public static class ModelRandomisation
         EvaluationGuard.RequireExplanations(inputs, original);
         var layout = FeatureLayout.Of(inputs);
         var stages = new List<RandomisationStage>();
-        for (int k = 0; k < layers.Length; k++)
+        var chosen = StageIndices(layers.Length, options.MaxStages);
+        foreach (var (k, done) in chosen.Select((k, i) => (k, i + 1)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var randomised = options.Cascading ? layers[..(k + 1)] : [layers[k]];
@@ -155,7 +163,7 @@ public static class ModelRandomisation
             EvaluationGuard.RequireExplanations(inputs, explained);
             var (spearman, spearmanAbs, ssim) = Compare(original, explained, layout, options.SsimWindow);
             stages.Add(new RandomisationStage(layers[k], randomised, spearman, spearmanAbs, ssim));
-            progress?.Report(new EvaluationProgress("randomisation", k + 1, layers.Length));
+            progress?.Report(new EvaluationProgress("randomisation", done, chosen.Length));
         }
 
         return stages;
@@ -197,6 +205,18 @@ public static class ModelRandomisation
         EvaluationGuard.RequireExplanations(inputs, b);
         var (spearman, spearmanAbs, ssim) = Compare(a, b, FeatureLayout.Of(inputs), ssimWindow);
         return (new RandomisationStage("random-logit", [], spearman, spearmanAbs, ssim), others);
+    }
+
+    /// <summary>The stage indices (0 = top layer) to report: all, or at most <paramref name="maxStages"/> evenly spaced ending at the last.</summary>
+    private static int[] StageIndices(int layers, int? maxStages)
+    {
+        if (maxStages is not { } max || max >= layers)
+        {
+            return Enumerable.Range(0, layers).ToArray();
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxStages));
+        return Enumerable.Range(1, max).Select(i => (int)Math.Round((double)i * layers / max) - 1).Distinct().ToArray();
     }
 
     private static (double[] Spearman, double[] SpearmanAbs, double[] Ssim) Compare(FloatTensor a, FloatTensor b, FeatureLayout layout, int window)
