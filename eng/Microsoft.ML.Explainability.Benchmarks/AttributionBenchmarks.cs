@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Explainability.Attribution;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Explainability.Benchmarks;
 
@@ -15,11 +13,7 @@ namespace Microsoft.ML.Explainability.Benchmarks;
 [MemoryDiagnoser]
 public class AttributionBenchmarks
 {
-    private const int Batch = 8;
-    private InferenceSession _forward = null!;
-    private OrtValue _inputValue = null!;
-    private string _inputName = null!;
-    private string _outputName = null!;
+    private FeaturizerFixture _featurizer = null!;
     private FloatTensor _input = null!;
     private FloatTensor _seed = null!;
     private CamExplainer _gradCam = null!;
@@ -30,22 +24,11 @@ public class AttributionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var model = OnnxModel.Load(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
-        _inputName = model.InputNames[0];
-        _outputName = model.OutputNames[0];
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        _forward = new InferenceSession(GradientModel.Prepare(model).ToBytes(), options);
-
-        var random = new Random(1);
-        _input = new FloatTensor(Enumerable.Range(0, Batch * 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 255)).ToArray(), Batch, 3, 224, 224);
-        _inputValue = OrtValue.CreateTensorValueFromMemory(_input.Data, _input.Shape);
-        _seed = FloatTensor.Zeros(Batch, 512, 1, 1);
-        for (int row = 0; row < Batch; row++)
-        {
-            _seed[row, row * 7, 0, 0] = 1;
-        }
-
-        var execution = new ExecutionOptions { BatchSize = Batch };
+        _featurizer = new FeaturizerFixture();
+        var model = _featurizer.Model;
+        _input = _featurizer.Input;
+        _seed = _featurizer.Seed;
+        var execution = new ExecutionOptions { BatchSize = FeaturizerFixture.Batch };
         _gradCam = new CamExplainer(model, new CamOptions { Method = CamMethod.GradCam, Execution = execution });
         _saliency = new GradientExplainer(model, new GradientOptions { Method = GradientMethod.Saliency, Execution = execution });
         _guided = new GradientExplainer(model, new GradientOptions { Method = GradientMethod.GuidedBackprop, Execution = execution });
@@ -59,12 +42,7 @@ public class AttributionBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "forward only (plain ONNX Runtime)")]
-    public float Forward()
-    {
-        using var runOptions = new RunOptions();
-        using var outputs = _forward.Run(runOptions, [_inputName], [_inputValue], [_outputName]);
-        return outputs[0].GetTensorDataAsSpan<float>()[0];
-    }
+    public float Forward() => _featurizer.Forward();
 
     [Benchmark(Description = "Grad-CAM")]
     public float GradCam() => _gradCam.Explain(_input, _seed).Maps.Data[0];
@@ -81,8 +59,7 @@ public class AttributionBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _inputValue.Dispose();
-        _forward.Dispose();
+        _featurizer.Dispose();
         _gradCam.Dispose();
         _saliency.Dispose();
         _guided.Dispose();

@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Explainability.Benchmarks;
 
@@ -14,52 +12,27 @@ namespace Microsoft.ML.Explainability.Benchmarks;
 [MemoryDiagnoser]
 public class LrpBenchmarks
 {
-    private const int Batch = 8;
-    private InferenceSession _forward = null!;
-    private OrtValue _inputValue = null!;
-    private string _inputName = null!;
-    private string _outputName = null!;
-    private FloatTensor _input = null!;
-    private FloatTensor _seed = null!;
+    private FeaturizerFixture _featurizer = null!;
     private LrpExplainer _epsilonPlus = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var model = OnnxModel.Load(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
-        _inputName = model.InputNames[0];
-        _outputName = model.OutputNames[0];
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        _forward = new InferenceSession(GradientModel.Prepare(model).ToBytes(), options);
-        var random = new Random(1);
-        _input = new FloatTensor(Enumerable.Range(0, Batch * 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 255)).ToArray(), Batch, 3, 224, 224);
-        _inputValue = OrtValue.CreateTensorValueFromMemory(_input.Data, _input.Shape);
-        _seed = FloatTensor.Zeros(Batch, 512, 1, 1);
-        for (int row = 0; row < Batch; row++)
-        {
-            _seed[row, row * 7, 0, 0] = 1;
-        }
-
-        _epsilonPlus = new LrpExplainer(model, new LrpOptions { Composite = LrpComposite.EpsilonPlus(), Execution = new ExecutionOptions { BatchSize = Batch } });
-        _epsilonPlus.Explain(_input, _seed);
+        _featurizer = new FeaturizerFixture();
+        _epsilonPlus = new LrpExplainer(_featurizer.Model, new LrpOptions { Composite = LrpComposite.EpsilonPlus(), Execution = new ExecutionOptions { BatchSize = FeaturizerFixture.Batch } });
+        _epsilonPlus.Explain(_featurizer.Input, _featurizer.Seed);
     }
 
     [Benchmark(Baseline = true, Description = "forward only (plain ONNX Runtime)")]
-    public float Forward()
-    {
-        using var runOptions = new RunOptions();
-        using var outputs = _forward.Run(runOptions, [_inputName], [_inputValue], [_outputName]);
-        return outputs[0].GetTensorDataAsSpan<float>()[0];
-    }
+    public float Forward() => _featurizer.Forward();
 
     [Benchmark(Description = "LRP EpsilonPlus")]
-    public float EpsilonPlus() => _epsilonPlus.Explain(_input, _seed).Relevance.Data[0];
+    public float EpsilonPlus() => _epsilonPlus.Explain(_featurizer.Input, _featurizer.Seed).Relevance.Data[0];
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _inputValue.Dispose();
-        _forward.Dispose();
+        _featurizer.Dispose();
         _epsilonPlus.Dispose();
     }
 }
