@@ -212,6 +212,9 @@ internal sealed class LinearLayer
     /// <summary>R / stab(z).</summary>
     public string Ratio(string relevance, string z, double epsilon) => Graph.Div(relevance, Stabilize(z, epsilon));
 
+    /// <summary>R / stab(z) for a z known to be ≥ 0 (z⁺ and z_α sums of non-negative terms): R / (z + ε).</summary>
+    public string RatioNonNegative(string relevance, string z, double epsilon) => Graph.Div(relevance, Stabilizer.ApplyNonNegative(Context, z, epsilon));
+
     private string Constant(double[] values, IReadOnlyList<long> shape)
     {
         if (!_constants.TryGetValue(values, out var name))
@@ -224,7 +227,7 @@ internal sealed class LinearLayer
     }
 }
 
-/// <summary>Zennit's stabiliser stab(z) = z + ε·sign(z), sign(0) = +1, emitted as Where(z ≥ 0, z + ε, z − ε).</summary>
+/// <summary>Zennit's stabiliser stab(z) = z + ε·sign(z), sign(0) = +1, emitted as z + Where(z ≥ 0, ε, −ε).</summary>
 internal static class Stabilizer
 {
     /// <summary>Zennit's default stabiliser ε.</summary>
@@ -233,8 +236,10 @@ internal static class Stabilizer
     public static string Apply(GradientContext c, string z, double epsilon)
     {
         var g = c.Graph;
-        var e = c.Scalar(epsilon);
         var nonNegative = g.Node("GreaterOrEqual", [z, c.Scalar(0)]);
-        return g.Where(nonNegative, g.Add(z, e), g.Sub(z, e));
+        return g.Add(z, g.Where(nonNegative, c.Scalar(epsilon), c.Scalar(-epsilon)));
     }
+
+    /// <summary>stab(z) for a z known to be ≥ 0 (sign(z) = +1 everywhere): z + ε, one node instead of three.</summary>
+    public static string ApplyNonNegative(GradientContext c, string z, double epsilon) => c.Graph.Add(z, c.Scalar(epsilon));
 }

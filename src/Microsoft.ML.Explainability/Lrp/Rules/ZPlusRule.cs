@@ -19,13 +19,14 @@ public sealed class ZPlusRule : LinearLrpRule
         var z = layer.Forward(layer.PositiveInput, wPlus, bPlus);
         if (layer.InputIsNonNegative)
         {
-            var sOnly = layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon);
+            // z⁺ is a sum of non-negative terms, so stab(z⁺) = z⁺ + ε.
+            var sOnly = layer.RatioNonNegative(relevance, z, Stabilizer.DefaultEpsilon);
             return g.Mul(layer.Input, layer.Transposed(sOnly, wPlus));
         }
 
         var wMinus = layer.MapWeights(w => Math.Min(w, 0));
         z = g.Add(z, layer.Forward(layer.NegativeInput, wMinus, null));
-        var s = layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon);
+        var s = layer.RatioNonNegative(relevance, z, Stabilizer.DefaultEpsilon);
         return g.Add(g.Mul(layer.PositiveInput, layer.Transposed(s, wPlus)), g.Mul(layer.NegativeInput, layer.Transposed(s, wMinus)));
     }
 }
