@@ -62,7 +62,8 @@ internal sealed record MethodResult(FloatTensor Values, long[]? Targets, string?
 /// <param name="Kind">Map or input attribution.</param>
 /// <param name="Description">One line for the help.</param>
 /// <param name="Run">Computes it; null when the library does not implement it yet.</param>
-internal sealed record ExplanationMethod(string Name, MapKind Kind, string Description, Func<OnnxModel, FloatTensor, long[]?, MethodOptions, MethodResult>? Run)
+/// <param name="Cam">The CAM weighting, for CAM methods (used by <c>ablate</c> and <c>compile</c>); else null.</param>
+internal sealed record ExplanationMethod(string Name, MapKind Kind, string Description, Func<OnnxModel, FloatTensor, long[]?, MethodOptions, MethodResult>? Run, CamMethod? Cam = null)
 {
     public bool IsAvailable => Run is not null;
 }
@@ -100,6 +101,10 @@ internal static class Methods
     ];
 
     /// <summary>The LRP composites of <c>--composite</c>.</summary>
+    /// <summary>The CAM methods by command-line name (one table, derived from <see cref="All"/>).</summary>
+    public static IReadOnlyDictionary<string, CamMethod> CamMethods { get; } =
+        All.Where(m => m.Cam is not null).ToDictionary(m => m.Name, m => m.Cam!.Value, StringComparer.OrdinalIgnoreCase);
+
     public static readonly IReadOnlyList<string> Composites = ["epsilon-plus", "epsilon-alpha2-beta1", "epsilon-gamma-box", "epsilon-plus-flat"];
 
     /// <summary>The method named <paramref name="name"/>, or a usage error listing the names.</summary>
@@ -144,7 +149,7 @@ internal static class Methods
         using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = options.Layer, Execution = options.Execution });
         var result = cam.Explain(batch, targets);
         return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"target layer {cam.Layer}");
-    });
+    }, method);
 
     private static ExplanationMethod Gradient(string name, string description, GradientMethod method, bool absolute) => new(name, MapKind.InputAttribution, description, (model, batch, targets, options) =>
     {

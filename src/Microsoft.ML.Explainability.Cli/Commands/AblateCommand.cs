@@ -22,21 +22,6 @@ internal static class AblateCommand
     /// <summary>The factors of <c>--factors</c>.</summary>
     public static readonly IReadOnlyList<string> FactorNames = ["layer", "relu", "gradient", "pooling"];
 
-    /// <summary>The CAM methods the study applies to, by command-line name.</summary>
-    private static readonly Dictionary<string, CamMethod> CamMethods = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["grad-cam"] = CamMethod.GradCam,
-        ["hires-cam"] = CamMethod.HiResCam,
-        ["grad-cam-plus-plus"] = CamMethod.GradCamPlusPlus,
-        ["xgrad-cam"] = CamMethod.XGradCam,
-        ["layer-cam"] = CamMethod.LayerCam,
-        ["grad-cam-element-wise"] = CamMethod.GradCamElementWise,
-        ["eigen-cam"] = CamMethod.EigenCam,
-        ["eigen-grad-cam"] = CamMethod.EigenGradCam,
-        ["score-cam"] = CamMethod.ScoreCam,
-        ["ablation-cam"] = CamMethod.AblationCam,
-    };
-
     public static Command Create(TextWriter output)
     {
         var options = new CommonOptions();
@@ -62,9 +47,9 @@ internal static class AblateCommand
         command.SetAction(result =>
         {
             var chosen = Methods.Find(result.GetValue(method) ?? "grad-cam");
-            if (!CamMethods.TryGetValue(chosen.Name, out var cam))
+            if (!Methods.CamMethods.TryGetValue(chosen.Name, out var cam))
             {
-                throw new CliException(ExitCodes.Usage, $"The ablation study varies the components of a CAM method; '{chosen.Name}' is not one. CAM methods: {string.Join(", ", CamMethods.Keys)}.");
+                throw new CliException(ExitCodes.Usage, $"The ablation study varies the components of a CAM method; '{chosen.Name}' is not one. CAM methods: {string.Join(", ", Methods.CamMethods.Keys)}.");
             }
 
             var factorList = List(result.GetValue(factors) ?? string.Join(",", FactorNames));

@@ -59,15 +59,12 @@ internal static class ExplanationCompiler
     public const string TargetsInput = "targets";
     public const string ClassOutput = "explained_class";
 
-    private static readonly Dictionary<string, CamMethod> CamMethods = new(StringComparer.Ordinal)
-    {
-        ["grad-cam"] = CamMethod.GradCam,
-        ["hires-cam"] = CamMethod.HiResCam,
-        ["grad-cam-plus-plus"] = CamMethod.GradCamPlusPlus,
-        ["xgrad-cam"] = CamMethod.XGradCam,
-        ["layer-cam"] = CamMethod.LayerCam,
-        ["grad-cam-element-wise"] = CamMethod.GradCamElementWise,
-    };
+    /// <summary>The CAM weightings that are closed-form in the activations and gradients, so they compile to ONNX nodes.</summary>
+    private static readonly CamMethod[] CompilableCams =
+        [CamMethod.GradCam, CamMethod.HiResCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.LayerCam, CamMethod.GradCamElementWise];
+
+    private static readonly Dictionary<string, CamMethod> CamMethods =
+        Methods.CamMethods.Where(kv => CompilableCams.Contains(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     private static readonly string[] InputMethods = ["saliency", "gradient", "input-x-gradient", "guided-backprop", "deconvnet", "lrp"];
 
