@@ -71,8 +71,7 @@ public sealed class CamExplainer : IDisposable
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
     public CamResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        _model.CheckBatch(batch);
-        return Run(batch, _model.CheckTargets(targets, batch.BatchSize), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null);
     }
 
     /// <summary>
@@ -83,9 +82,7 @@ public sealed class CamExplainer : IDisposable
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public CamResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        _model.CheckBatch(batch);
-        _model.CheckSeed(seed, batch.BatchSize);
-        return Run(batch, null, seed);
+        return Run(batch, null, _model.CheckRequest(batch, seed));
     }
 
     private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)

@@ -145,6 +145,23 @@ internal sealed class ExplainedModel
         CheckFinite(seed, nameof(seed));
     }
 
+    /// <summary>Checks a batch and its class targets together (the entry of every explainer's class overload).</summary>
+    /// <returns>The targets, −1 for every row when none are given.</returns>
+    public long[] CheckRequest(FloatTensor batch, long[]? targets)
+    {
+        CheckBatch(batch);
+        return CheckTargets(targets, batch.BatchSize);
+    }
+
+    /// <summary>Checks a batch and its caller seed together (the entry of every explainer's seed overload).</summary>
+    /// <returns>The seed.</returns>
+    public FloatTensor CheckRequest(FloatTensor batch, FloatTensor seed)
+    {
+        CheckBatch(batch);
+        CheckSeed(seed, batch.BatchSize);
+        return seed;
+    }
+
     /// <summary>Replaces −1 targets by the arg-max of each row of <paramref name="outputs"/> ([N, classes]).</summary>
     public static long[] Resolve(long[] targets, FloatTensor outputs)
     {

@@ -54,9 +54,7 @@ public sealed class GradientExplainer : IDisposable
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        var model = _gradients.Model;
-        model.CheckBatch(batch);
-        return Run(batch, model.CheckTargets(targets, batch.BatchSize), null);
+        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -64,10 +62,7 @@ public sealed class GradientExplainer : IDisposable
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        var model = _gradients.Model;
-        model.CheckBatch(batch);
-        model.CheckSeed(seed, batch.BatchSize);
-        return Run(batch, null, seed);
+        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed));
     }
 
     private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)

@@ -56,8 +56,7 @@ public sealed class Rise : IDisposable
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        _model.CheckBatch(batch);
-        return Run(batch, _model.CheckTargets(targets, batch.BatchSize), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -65,9 +64,7 @@ public sealed class Rise : IDisposable
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        _model.CheckBatch(batch);
-        _model.CheckSeed(seed, batch.BatchSize);
-        return Run(batch, null, seed);
+        return Run(batch, null, _model.CheckRequest(batch, seed));
     }
 
     /// <summary>

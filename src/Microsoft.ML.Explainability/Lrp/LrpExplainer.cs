@@ -80,8 +80,7 @@ public sealed class LrpExplainer : IDisposable
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, a class out of range, or an output that is not [N, classes].</exception>
     public LrpResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        _model.CheckBatch(batch);
-        return Run(batch, _model.CheckTargets(targets, batch.BatchSize), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null);
     }
 
     /// <summary>
@@ -92,9 +91,7 @@ public sealed class LrpExplainer : IDisposable
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public LrpResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        _model.CheckBatch(batch);
-        _model.CheckSeed(seed, batch.BatchSize);
-        return Run(batch, null, seed);
+        return Run(batch, null, _model.CheckRequest(batch, seed));
     }
 
     private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
