@@ -7,6 +7,7 @@ public sealed class AttributionResult
 {
     internal AttributionResult(FloatTensor attributions, long[]? targets, float[] targetScores, float[]? convergenceDelta = null)
     {
+        NonFiniteResultException.ThrowIfAny(attributions.Data, attributions.RowLength, ComputationStage.Map, "attributions");
         Attributions = attributions;
         Targets = targets;
         TargetScores = targetScores;

@@ -69,9 +69,10 @@ public sealed class CamExplainer : IDisposable
     /// <param name="targets">Class per row, −1 for the predicted class; null: the predicted class for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
-    public CamResult Explain(FloatTensor batch, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public CamResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
     }
 
     /// <summary>
@@ -80,12 +81,13 @@ public sealed class CamExplainer : IDisposable
     /// </summary>
     /// <param name="batch">Input images, finite.</param>
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
-    public CamResult Explain(FloatTensor batch, FloatTensor seed)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public CamResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed));
+        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
     }
 
-    private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int n = batch.BatchSize;
@@ -96,7 +98,7 @@ public sealed class CamExplainer : IDisposable
         if (_weighting is { UsesGradients: true })
         {
             var session = Session(seed is not null);
-            var result = seed is null ? session.Run(batch, targets) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed);
+            var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
             a = Layer.ToChannelsFirst(result.Outputs[Layer.Name]);
             g = Layer.ToChannelsFirst(result.Gradients[Layer.Name]);
             resolved = result.Targets;
@@ -104,7 +106,7 @@ public sealed class CamExplainer : IDisposable
         }
         else
         {
-            var result = Forward().Run(batch);
+            var result = Forward().Run(batch, cancellationToken);
             a = Layer.ToChannelsFirst(result[Layer.Name]);
             outputs = result[_model.Output];
             resolved = seed is null ? ExplainedModel.Resolve(targets!, outputs) : null;
@@ -120,8 +122,8 @@ public sealed class CamExplainer : IDisposable
         {
             int rowsPerCall = _options.Execution.BatchSize;
             var weights = _options.Method == CamMethod.ScoreCam
-                ? ScoreCamWeights.Compute(Forward(), _model.Output, batch, a, Layer, resolved, seed, rowsPerCall)
-                : AblationCamWeights.Compute(Ablation(), _model.Input, _model.Output, batch, Layer, ExplainedModel.Scores(outputs, resolved, seed), resolved, seed, rowsPerCall);
+                ? ScoreCamWeights.Compute(Forward(), _model.Output, batch, a, Layer, resolved, seed, rowsPerCall, cancellationToken)
+                : AblationCamWeights.Compute(Ablation(), _model.Input, _model.Output, batch, Layer, ExplainedModel.Scores(outputs, resolved, seed), resolved, seed, rowsPerCall, cancellationToken);
             var data = new float[n * h * w];
             for (int r = 0; r < n; r++)
             {

@@ -2,11 +2,13 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Attribution;
 
-/// <summary>The maps of one <see cref="CamExplainer.Explain(FloatTensor, long[])"/> call, rows in input order.</summary>
+/// <summary>The maps of one <see cref="CamExplainer.Explain(FloatTensor, long[], CancellationToken)"/> call, rows in input order.</summary>
 public sealed class CamResult
 {
     internal CamResult(CamMethod method, TargetLayer layer, FloatTensor maps, FloatTensor rawMaps, long[]? targets)
     {
+        NonFiniteResultException.ThrowIfAny(rawMaps.Data, rawMaps.RowLength, ComputationStage.Map, $"raw {method} map");
+        NonFiniteResultException.ThrowIfAny(maps.Data, maps.RowLength, ComputationStage.Map, $"{method} map");
         Method = method;
         Layer = layer;
         Maps = maps;

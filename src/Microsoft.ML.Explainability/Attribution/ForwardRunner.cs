@@ -31,21 +31,29 @@ internal sealed class ForwardRunner : IDisposable
     public IReadOnlyList<string> Inputs { get; }
 
     /// <summary>Runs a single-input model on <paramref name="batch"/>.</summary>
-    public Dictionary<string, FloatTensor> Run(FloatTensor batch) => Run(new Dictionary<string, FloatTensor> { [Inputs.Single()] = batch });
+    public Dictionary<string, FloatTensor> Run(FloatTensor batch, CancellationToken cancellationToken = default) =>
+        Run(new Dictionary<string, FloatTensor> { [Inputs.Single()] = batch }, cancellationToken);
 
-    /// <summary>Runs <paramref name="feeds"/> (every input, same row count) and returns the requested outputs, rows concatenated.</summary>
-    public Dictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> feeds)
+    /// <summary>
+    /// Runs <paramref name="feeds"/> (every input, same row count) and returns the requested outputs, rows concatenated.
+    /// The token is checked before each call and stops the call under way; every output must be finite.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="NonFiniteResultException">An output of a row holds NaN or ±Infinity (stage <see cref="ComputationStage.ForwardOutput"/>).</exception>
+    public Dictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> feeds, CancellationToken cancellationToken = default)
     {
         var parts = new List<FloatTensor[]>();
         int total = feeds.Values.First().BatchSize;
         for (int start = 0; start < total; start += _options.BatchSize)
         {
             int count = Math.Min(_options.BatchSize, total - start);
+            cancellationToken.ThrowIfCancellationRequested();
             var names = feeds.Keys.ToArray();
             var values = feeds.Values.Select(t => count == total ? t : t.Rows(start, count)).Select(t => OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape)).ToArray();
             try
             {
                 using var runOptions = new RunOptions();
+                using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
                 using var outputs = _session.Run(runOptions, names, values, _outputs);
                 var part = new FloatTensor[_outputs.Length];
                 for (int i = 0; i < _outputs.Length; i++)
@@ -57,9 +65,14 @@ internal sealed class ForwardRunner : IDisposable
                     }
 
                     part[i] = new FloatTensor(outputs[i].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
+                    NonFiniteResultException.ThrowIfAny(part[i].Data, part[i].RowLength, ComputationStage.ForwardOutput, _outputs[i], start);
                 }
 
                 parts.Add(part);
+            }
+            catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The explanation was cancelled.", e, cancellationToken);
             }
             catch (OnnxRuntimeException e)
             {

@@ -63,23 +63,25 @@ public sealed class FullGrad : IDisposable
     /// <param name="targets">Class per row, −1 for the predicted class; null: the predicted class for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
-    public FullGradResult Explain(FloatTensor batch, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public FullGradResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
     /// <param name="batch">Input images, finite.</param>
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
-    public FullGradResult Explain(FloatTensor batch, FloatTensor seed)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public FullGradResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed));
+        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
     }
 
-    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         var session = Session(seed is not null);
-        var result = seed is null ? session.Run(batch, targets) : session.Run(batch, seed);
+        var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(batch, seed, cancellationToken);
         var scores = ExplainedModel.Scores(result.Outputs[_model.Output], result.Targets, seed);
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3], plane = height * width;
         var raw = new float[n * plane];

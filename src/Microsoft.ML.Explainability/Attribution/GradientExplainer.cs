@@ -52,22 +52,24 @@ public sealed class GradientExplainer : IDisposable
     /// <param name="targets">Class per row, −1 for the predicted class (of the clean input); null: predicted for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
-    public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null);
+        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null, cancellationToken);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
     /// <param name="batch">Inputs, finite.</param>
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
-    public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed));
+        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed), cancellationToken);
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
-        var clean = _gradients.Run(batch, targets, seed);
+        var clean = _gradients.Run(batch, targets, seed, cancellationToken);
         var resolved = clean.Targets;
         var scores = ExplainedModel.Scores(clean.Outputs[_gradients.Model.Output], resolved, seed);
         var g = clean.Gradients[_gradients.Model.Input];
@@ -97,7 +99,7 @@ public sealed class GradientExplainer : IDisposable
                 g.Data.CopyTo(result, 0);
                 break;
             default:
-                result = Noisy(batch, resolved, seed);
+                result = Noisy(batch, resolved, seed, cancellationToken);
                 break;
         }
 
@@ -105,7 +107,7 @@ public sealed class GradientExplainer : IDisposable
     }
 
     /// <summary>SmoothGrad, SmoothGrad² or VarGrad: n noisy copies of every row, all batched.</summary>
-    private float[] Noisy(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private float[] Noisy(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         int n = _options.Samples, rowLength = batch.RowLength;
         var sum = new double[batch.Length];
@@ -148,7 +150,8 @@ public sealed class GradientExplainer : IDisposable
                     sum[offset + k] += gradient[k];
                     squares[offset + k] += (double)gradient[k] * gradient[k];
                 }
-            });
+            },
+            cancellationToken);
 
         var result = new float[batch.Length];
         for (int i = 0; i < result.Length; i++)

@@ -46,18 +46,18 @@ public sealed class GuidedGradCam : IDisposable
     /// <summary>Explains each row for a class (−1 or null: the predicted class).</summary>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity.</exception>
     /// <exception cref="InputMismatchException">The input is not an image [N, C, H, W], or bad targets.</exception>
-    public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
+    public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        var cam = _cam.Explain(batch, targets);
-        var guided = _guided.Explain(batch, cam.Targets);
+        var cam = _cam.Explain(batch, targets, cancellationToken);
+        var guided = _guided.Explain(batch, cam.Targets, cancellationToken);
         return Combine(batch, cam, guided);
     }
 
     /// <summary>Explains each row for a caller-given seed on the output.</summary>
-    public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
+    public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        var cam = _cam.Explain(batch, seed);
-        return Combine(batch, cam, _guided.Explain(batch, seed));
+        var cam = _cam.Explain(batch, seed, cancellationToken);
+        return Combine(batch, cam, _guided.Explain(batch, seed, cancellationToken));
     }
 
     private static AttributionResult Combine(FloatTensor batch, CamResult cam, AttributionResult guided)

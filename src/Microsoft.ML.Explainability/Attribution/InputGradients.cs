@@ -28,10 +28,10 @@ internal sealed class InputGradients : IDisposable
     public ExplainedModel Model => _model;
 
     /// <summary>Gradients of the target score at <paramref name="batch"/>, with the outputs and resolved targets.</summary>
-    public GradientResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    public GradientResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken = default)
     {
         var session = Session(seed is not null);
-        return seed is null ? session.Run(batch, targets) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed);
+        return seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ internal sealed class InputGradients : IDisposable
     /// <paramref name="source"/>(i), in calls of about <see cref="ExecutionOptions.BatchSize"/> rows built on demand by
     /// <paramref name="fill"/>; calls <paramref name="accumulate"/>(i, gradient row, target score) for each.
     /// </summary>
-    public void RunMany(int rows, Func<int, int> source, Action<int, Span<float>> fill, long[]? targets, FloatTensor? seed, Action<int, ReadOnlySpan<float>, float> accumulate)
+    public void RunMany(int rows, Func<int, int> source, Action<int, Span<float>> fill, long[]? targets, FloatTensor? seed, Action<int, ReadOnlySpan<float>, float> accumulate, CancellationToken cancellationToken = default)
     {
         var shape = _model.InputInfo.Shape;
         int rowLength = checked((int)shape.Skip(1).Aggregate(1L, (a, b) => a * b));
@@ -68,7 +68,7 @@ internal sealed class InputGradients : IDisposable
                 chunkSeed = new FloatTensor(seedData, [count, .. seed.Shape.Skip(1)]);
             }
 
-            var result = Run(input, chunkTargets, chunkSeed);
+            var result = Run(input, chunkTargets, chunkSeed, cancellationToken);
             var gradient = result.Gradients[_model.Input];
             var scores = ExplainedModel.Scores(result.Outputs[_model.Output], chunkTargets, chunkSeed);
             for (int i = 0; i < count; i++)

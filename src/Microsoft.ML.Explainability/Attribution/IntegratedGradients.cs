@@ -42,25 +42,26 @@ public sealed class IntegratedGradients : IDisposable
     /// <param name="targets">Class per row, −1 for the class predicted at x; null: predicted for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="InputMismatchException">Wrong input or baseline shape, wrong target count, or a class out of range.</exception>
-    public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null);
+        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null, cancellationToken);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
-    public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
+    public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed));
+        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed), cancellationToken);
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, rowLength = batch.RowLength, steps = _alphas.Length;
         var baseline = Baselines(batch);
 
         // f(x) (and the predicted classes) and f(b): 2N rows of plain inference, no backward pass.
         var model = _gradients.Model;
-        var outputs = Forward().Run(FloatTensor.ConcatRows([batch, baseline]))[model.Output];
+        var outputs = Forward().Run(FloatTensor.ConcatRows([batch, baseline]), cancellationToken)[model.Output];
         var clean = outputs.Rows(0, n);
         var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
         var scores = ExplainedModel.Scores(clean, resolved, seed);
@@ -91,7 +92,8 @@ public sealed class IntegratedGradients : IDisposable
                 {
                     integral[offset + k] += w * gradient[k];
                 }
-            });
+            },
+            cancellationToken);
 
         var attributions = new float[batch.Length];
         var delta = new float[n];

@@ -54,21 +54,23 @@ public sealed class Rise : IDisposable
     /// <param name="targets">Class per row, −1 for the class predicted for the unmasked image; null: predicted for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
-    public AttributionResult Explain(FloatTensor batch, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null);
+        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
     /// <param name="batch">Input images, finite.</param>
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
-    public AttributionResult Explain(FloatTensor batch, FloatTensor seed)
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
+    public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed));
+        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
     }
 
     /// <summary>
-    /// The masks RISE uses for an H×W input, [count, H, W], drawn as <see cref="Explain(FloatTensor, long[])"/> draws them
+    /// The masks RISE uses for an H×W input, [count, H, W], drawn as <see cref="Explain(FloatTensor, long[], CancellationToken)"/> draws them
     /// (the first <paramref name="count"/> of the sequence).
     /// </summary>
     public FloatTensor Masks(int height, int width, int count)
@@ -86,11 +88,11 @@ public sealed class Rise : IDisposable
         return new FloatTensor(data, count, height, width);
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3];
         int plane = height * width, rowLength = batch.RowLength;
-        var clean = _forward.Run(batch)[_model.Output];
+        var clean = _forward.Run(batch, cancellationToken)[_model.Output];
         var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
         var scores = ExplainedModel.Scores(clean, resolved, seed);
 
@@ -127,7 +129,7 @@ public sealed class Rise : IDisposable
                 }
             }
 
-            var outputs = _forward.Run(new FloatTensor(data, [n * m, .. batch.Shape.Skip(1)]))[_model.Output];
+            var outputs = _forward.Run(new FloatTensor(data, [n * m, .. batch.Shape.Skip(1)]), cancellationToken)[_model.Output];
             var masked = ExplainedModel.Scores(outputs, resolved, seed, j => j / m);
             for (int r = 0; r < n; r++)
             {

@@ -10,6 +10,13 @@ namespace Microsoft.ML.Explainability.Autodiff;
 /// tensor to a seed, and sums the gradients that meet at a tensor. Integer and boolean tensors (shapes, indices,
 /// masks) stop differentiation, so shape arithmetic is left alone.
 /// </summary>
+/// <remarks>
+/// The order is computed here, not taken from the node list: a graph ONNX Runtime accepts may list its nodes in any
+/// order, and a cyclic graph is refused naming its nodes. A node whose subgraph (an <c>If</c> branch, a <c>Loop</c> or
+/// <c>Scan</c> body) reads a tensor of the path from the outer scope lies on the path too; control flow has no backward
+/// rule, so such a node is refused naming it (<see cref="Runtime.GradientModel.Prepare"/> first inlines every <c>If</c>
+/// whose condition is a constant, which then differentiates as ordinary nodes).
+/// </remarks>
 internal sealed class BackwardGraphBuilder
 {
     private readonly GraphProto _graph;
@@ -41,19 +48,22 @@ internal sealed class BackwardGraphBuilder
             }
         }
 
-        var onPath = TensorsOnPath(seeds.Keys, wanted);
+        var order = _index.TopologicalOrder(out var unsorted)
+            ?? throw new GradientException($"The graph has a cycle: nodes {string.Join(", ", unsorted.Take(20))}{(unsorted.Count > 20 ? ", …" : "")} depend on each other's outputs, so it cannot be differentiated.");
+        var onPath = TensorsOnPath(order, seeds.Keys, wanted);
         var gradients = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (tensor, seed) in seeds)
         {
             Contribute(gradients, tensor, seed);
         }
 
-        int forwardNodeCount = _graph.Node.Count;
-        for (int n = forwardNodeCount - 1; n >= 0; n--)
+        for (int k = order.Length - 1; k >= 0; k--)
         {
+            int n = order[k];
             var node = _graph.Node[n];
             var needs = node.Input.Select(i => i.Length > 0 && onPath.Contains(i)).ToArray();
-            if (!needs.Any(x => x))
+            var captured = _index.CapturedBy(n).Where(onPath.Contains).ToArray();
+            if (!needs.Any(x => x) && captured.Length == 0)
             {
                 continue;
             }
@@ -65,8 +75,24 @@ internal sealed class BackwardGraphBuilder
             }
 
             var nodeName = _index.NodeName(n);
-            var rule = _rules.Find(node.OpType, node.Domain, nodeName)
-                ?? throw new UnsupportedOperatorException(node.OpType, nodeName, node.Domain, _rules.SupportedOperators);
+            if (captured.Length > 0)
+            {
+                throw new GradientException($"Node '{nodeName}' ({node.OpType}) lies on the differentiated path: its subgraph reads {string.Join(", ", captured.Select(c => $"'{c}'"))} from the outer scope. " +
+                    "Gradients do not flow through control flow; only an If whose condition is a constant (an initializer or a Constant node) is differentiated, by inlining the branch it takes.");
+            }
+
+            var rule = _rules.Find(node.OpType, node.Domain, nodeName);
+            if (rule is null && node.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0))
+            {
+                throw new GradientException($"Node '{nodeName}' ({node.OpType}) lies on the differentiated path and holds a subgraph: gradients do not flow through control flow. " +
+                    "Only an If whose condition is a constant (an initializer or a Constant node) is differentiated, by inlining the branch it takes; register a rule with GradientRuleRegistry.WithOperatorRule otherwise.");
+            }
+
+            if (rule is null)
+            {
+                throw new UnsupportedOperatorException(node.OpType, nodeName, node.Domain, _rules.SupportedOperators);
+            }
+
             var context = new GradientContext(node, n, _index, _shapes, emitter, outputGradients, needs);
             using (emitter.Scope($"grad/{nodeName}"))
             {
@@ -134,12 +160,13 @@ internal sealed class BackwardGraphBuilder
     }
 
     /// <summary>Floating-point tensors that descend from a wanted tensor and are ancestors of (or are) a seeded tensor.</summary>
-    private HashSet<string> TensorsOnPath(IEnumerable<string> seeds, IEnumerable<string> wanted)
+    private HashSet<string> TensorsOnPath(int[] order, IEnumerable<string> seeds, IEnumerable<string> wanted)
     {
         var descendants = new HashSet<string>(wanted, StringComparer.Ordinal);
-        foreach (var node in _graph.Node)
+        foreach (var n in order)
         {
-            if (node.Input.Any(descendants.Contains))
+            var node = _graph.Node[n];
+            if (node.Input.Any(descendants.Contains) || _index.CapturedBy(n).Any(descendants.Contains))
             {
                 foreach (var output in node.Output.Where(o => o.Length > 0 && _shapes.Contains(o) && _shapes[o].IsFloatingPoint))
                 {
@@ -149,12 +176,12 @@ internal sealed class BackwardGraphBuilder
         }
 
         var ancestors = new HashSet<string>(seeds, StringComparer.Ordinal);
-        for (int n = _graph.Node.Count - 1; n >= 0; n--)
+        for (int k = order.Length - 1; k >= 0; k--)
         {
-            var node = _graph.Node[n];
+            var node = _graph.Node[order[k]];
             if (node.Output.Any(ancestors.Contains))
             {
-                foreach (var input in node.Input.Where(i => i.Length > 0))
+                foreach (var input in node.Input.Where(i => i.Length > 0).Concat(_index.CapturedBy(order[k])))
                 {
                     ancestors.Add(input);
                 }

@@ -57,7 +57,7 @@ public static class Npy
             case "<f4":
             {
                 var data = new float[count];
-                ReadExactly(stream, MemoryMarshal.AsBytes(data.AsSpan()), header);
+                ReadElements(stream, data, header);
                 if (!BitConverter.IsLittleEndian)
                 {
                     var ints = MemoryMarshal.Cast<float, int>(data.AsSpan());
@@ -70,7 +70,7 @@ public static class Npy
             case "<f8":
             {
                 var wide = new double[count];
-                ReadExactly(stream, MemoryMarshal.AsBytes(wide.AsSpan()), header);
+                ReadElements(stream, wide, header);
                 if (!BitConverter.IsLittleEndian)
                 {
                     var longs = MemoryMarshal.Cast<double, long>(wide.AsSpan());
@@ -117,7 +117,7 @@ public static class Npy
         }
 
         var data = new long[header.Count];
-        ReadExactly(stream, MemoryMarshal.AsBytes(data.AsSpan()), header);
+        ReadElements(stream, data, header);
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(data, data);
@@ -291,10 +291,26 @@ public static class Npy
             "<f8" or "<i8" => 8,
             _ => 0,
         };
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (count > Array.MaxLength)
+        long count = 1;
+        foreach (var d in shape)
         {
-            throw new NpyFormatException($"The array holds {count} elements, more than one .NET array can.");
+            // Checked: a shape whose product wraps around (even to 0) is refused rather than read as a small array.
+            if (d != 0 && count > Array.MaxLength / d)
+            {
+                throw new NpyFormatException($"The array's shape ({string.Join(", ", shape)}) holds more elements than one .NET array can ({Array.MaxLength}).");
+            }
+
+            count *= d;
+        }
+
+        // The data must be present before anything is allocated: a tiny file declaring a huge shape fails here.
+        if (itemSize > 0 && stream.CanSeek)
+        {
+            long remaining = Math.Max(0, stream.Length - stream.Position);
+            if (count > remaining / itemSize)
+            {
+                throw new NpyFormatException($"Truncated .npy data: shape ({string.Join(", ", shape)}) of '{descr}' needs {checked(count * itemSize)} bytes but only {remaining} follow the header.");
+            }
         }
 
         return new Header(descr, shape, (int)count, itemSize);
@@ -455,19 +471,32 @@ public static class Npy
 
     private static string Shorten(string text) => text.Length <= 200 ? text.TrimEnd() : text[..200] + "…";
 
-    private static void ReadExactly(Stream stream, Span<byte> buffer, Header header)
+    /// <summary>
+    /// Fills <paramref name="data"/> from the stream in chunks of at most 1 GiB, so arrays above 2 GiB (whose byte view
+    /// would not fit a span) are read too; a stream that cannot say how much remains fails at its end with the same message.
+    /// </summary>
+    private static void ReadElements<T>(Stream stream, T[] data, Header header)
+        where T : unmanaged
     {
-        int read = 0;
-        while (read < buffer.Length)
+        int chunk = (1 << 30) / header.ItemSize;
+        long read = 0;
+        for (int start = 0; start < data.Length; start += chunk)
         {
-            int n = stream.Read(buffer[read..]);
-            if (n == 0)
+            var bytes = MemoryMarshal.AsBytes(data.AsSpan(start, Math.Min(chunk, data.Length - start)));
+            int filled = 0;
+            while (filled < bytes.Length)
             {
-                long expected = (long)header.Count * header.ItemSize;
-                throw new NpyFormatException($"Truncated .npy data: shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' needs {expected} bytes but only {read} follow the header.");
+                int n = stream.Read(bytes[filled..]);
+                if (n == 0)
+                {
+                    long expected = (long)header.Count * header.ItemSize;
+                    throw new NpyFormatException($"Truncated .npy data: shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' needs {expected} bytes but only {read + filled} follow the header.");
+                }
+
+                filled += n;
             }
 
-            read += n;
+            read += filled;
         }
     }
 

@@ -16,17 +16,23 @@ public enum TensorKind
 }
 
 /// <summary>A node that reads a tensor, and at which input position.</summary>
-/// <param name="NodeIndex">Position of the node in the graph's node list (topological order).</param>
+/// <param name="NodeIndex">Position of the node in the graph's node list (topological order once the model is prepared).</param>
 /// <param name="NodeName">The node's name (or a generated "#index" when the exporter left it empty).</param>
 /// <param name="OpType">The node's operator type.</param>
-/// <param name="InputIndex">Which of the node's inputs the tensor is.</param>
+/// <param name="InputIndex">Which of the node's inputs the tensor is, or <see cref="GraphIndex.CapturedInput"/> when a
+/// subgraph of the node (an <c>If</c> branch, a <c>Loop</c> or <c>Scan</c> body) reads it from the outer scope.</param>
 public readonly record struct TensorConsumer(int NodeIndex, string NodeName, string OpType, int InputIndex);
 
 /// <summary>
-/// Producers and consumers of every tensor in a model's main graph. Built once from the graph; cheap to query.
+/// Producers and consumers of every tensor in a model's main graph, including the tensors that subgraphs (<c>If</c>
+/// branches, <c>Loop</c> and <c>Scan</c> bodies) read from the outer scope. Built once from the graph; cheap to query.
 /// </summary>
 public sealed class GraphIndex
 {
+    /// <summary>The <see cref="TensorConsumer.InputIndex"/> of a node that reads the tensor inside one of its subgraphs.</summary>
+    public const int CapturedInput = -1;
+
+    private readonly string[][] _captured;
     private readonly Dictionary<string, (int Node, int Output)> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TensorConsumer>> _consumers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _initializers;
@@ -65,6 +71,80 @@ public sealed class GraphIndex
                 list.Add(new TensorConsumer(n, NodeName(n), node.OpType, i));
             }
         }
+
+        _captured = new string[graph.Node.Count][];
+        for (int n = 0; n < graph.Node.Count; n++)
+        {
+            _captured[n] = ControlFlow.CapturedNames(graph.Node[n]);
+            foreach (var name in _captured[n])
+            {
+                if (!_consumers.TryGetValue(name, out var list))
+                {
+                    _consumers[name] = list = [];
+                }
+
+                list.Add(new TensorConsumer(n, NodeName(n), graph.Node[n].OpType, CapturedInput));
+            }
+        }
+    }
+
+    /// <summary>The outer-scope tensors that the subgraphs of the node at <paramref name="nodeIndex"/> read (empty for most nodes).</summary>
+    internal IReadOnlyList<string> CapturedBy(int nodeIndex) => _captured[nodeIndex];
+
+    /// <summary>
+    /// The node indices in a topological order (every node after the producers of its inputs and of the tensors its
+    /// subgraphs capture), stable: nodes already in order keep their positions. Null when the graph has a cycle;
+    /// <paramref name="unsorted"/> then names the nodes on or after it.
+    /// </summary>
+    internal int[]? TopologicalOrder(out IReadOnlyList<string> unsorted)
+    {
+        int count = _graph.Node.Count;
+        var waiting = new int[count];
+        var dependents = new List<int>?[count];
+        for (int n = 0; n < count; n++)
+        {
+            var node = _graph.Node[n];
+            foreach (var name in node.Input.Concat(_captured[n]).Where(i => i.Length > 0).Distinct(StringComparer.Ordinal))
+            {
+                if (_producers.TryGetValue(name, out var p) && !_inputs.Contains(name) && !_initializers.Contains(name))
+                {
+                    waiting[n]++;
+                    (dependents[p.Node] ??= []).Add(n);
+                }
+            }
+        }
+
+        // Ready nodes leave in index order, so a graph that is already sorted keeps its order.
+        var ready = new PriorityQueue<int, int>();
+        for (int n = 0; n < count; n++)
+        {
+            if (waiting[n] == 0)
+            {
+                ready.Enqueue(n, n);
+            }
+        }
+
+        var order = new List<int>(count);
+        while (ready.TryDequeue(out var n, out _))
+        {
+            order.Add(n);
+            foreach (var d in dependents[n] ?? [])
+            {
+                if (--waiting[d] == 0)
+                {
+                    ready.Enqueue(d, d);
+                }
+            }
+        }
+
+        if (order.Count == count)
+        {
+            unsorted = [];
+            return [.. order];
+        }
+
+        unsorted = Enumerable.Range(0, count).Where(n => waiting[n] > 0).Select(n => $"'{NodeName(n)}' ({_graph.Node[n].OpType})").ToArray();
+        return null;
     }
 
     /// <summary>Every tensor name of the main graph: inputs, initializers and node outputs.</summary>

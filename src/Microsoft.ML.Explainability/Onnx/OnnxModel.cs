@@ -68,7 +68,7 @@ public sealed class OnnxModel
         }
 
         var model = Parse(File.ReadAllBytes(fullPath), fullPath);
-        ExternalData.Inline(model.Proto, Path.GetDirectoryName(fullPath)!, fullPath);
+        ExternalData.Inline(model.Proto, fullPath, fullPath);
         return model;
     }
 

@@ -596,36 +596,65 @@ internal static class OpsetUpgrader
         /// </summary>
         private TensorProto.Types.DataType? ElementType(string name)
         {
-            if (_typeCache.TryGetValue(name, out var cached))
-            {
-                return cached;
-            }
-
-            _typeCache[name] = null; // guards against malformed cycles
+            // Iterative: a chain of type-preserving nodes (Identity, Relu…) can be as long as the model, and a recursive
+            // walk would overflow the stack on a long chain. Every name met is cached with the type found at its end.
+            var chain = new List<string>();
             TensorProto.Types.DataType? type = null;
-            if (_declared.TryGetValue(name, out var declared) && declared.ElemType != 0)
+            var current = name;
+            while (true)
             {
-                type = (TensorProto.Types.DataType)declared.ElemType;
-            }
-            else if (_constants.TryGetValue(name, out var constant))
-            {
-                type = (TensorProto.Types.DataType)constant.DataType;
-            }
-            else if (_producers.TryGetValue(name, out var producer))
-            {
-                type = producer.OpType switch
+                if (_typeCache.TryGetValue(current, out var cached))
                 {
-                    "Cast" => (TensorProto.Types.DataType)producer.GetInt("to", 0),
-                    "Shape" or "Size" or "ArgMax" or "ArgMin" or "NonZero" => TensorProto.Types.DataType.Int64,
-                    "Equal" or "Greater" or "Less" or "GreaterOrEqual" or "LessOrEqual" or "Not" or "And" or "Or" or "Xor" or "IsNaN" or "IsInf"
-                        => TensorProto.Types.DataType.Bool,
-                    "Where" when producer.Input.Count > 1 => ElementType(producer.Input[1]),
-                    _ when producer.Input.Count > 0 && producer.Input[0].Length > 0 && producer.Output[0] == name => ElementType(producer.Input[0]),
-                    _ => null,
-                };
+                    type = cached;
+                    break;
+                }
+
+                _typeCache[current] = null; // a malformed cycle ends at a name already met, typed null
+                chain.Add(current);
+                string? next = null;
+                if (_declared.TryGetValue(current, out var declared) && declared.ElemType != 0)
+                {
+                    type = (TensorProto.Types.DataType)declared.ElemType;
+                }
+                else if (_constants.TryGetValue(current, out var constant))
+                {
+                    type = (TensorProto.Types.DataType)constant.DataType;
+                }
+                else if (_producers.TryGetValue(current, out var producer))
+                {
+                    switch (producer.OpType)
+                    {
+                        case "Cast":
+                            type = (TensorProto.Types.DataType)producer.GetInt("to", 0);
+                            break;
+                        case "Shape" or "Size" or "ArgMax" or "ArgMin" or "NonZero":
+                            type = TensorProto.Types.DataType.Int64;
+                            break;
+                        case "Equal" or "Greater" or "Less" or "GreaterOrEqual" or "LessOrEqual" or "Not" or "And" or "Or" or "Xor" or "IsNaN" or "IsInf":
+                            type = TensorProto.Types.DataType.Bool;
+                            break;
+                        case "Where" when producer.Input.Count > 1:
+                            next = producer.Input[1];
+                            break;
+                        case var _ when producer.Input.Count > 0 && producer.Input[0].Length > 0 && producer.Output[0] == current:
+                            next = producer.Input[0];
+                            break;
+                    }
+                }
+
+                if (next is null)
+                {
+                    break;
+                }
+
+                current = next;
             }
 
-            _typeCache[name] = type;
+            foreach (var link in chain)
+            {
+                _typeCache[link] = type;
+            }
+
             return type;
         }
 

@@ -115,10 +115,19 @@ public sealed class GradientModel
 
     /// <summary>
     /// The forward model the engine extends: upgraded to opset ≥ 17 (ScatterElements with reduction "add" and ReduceSum
-    /// with axes as an input need 16 and 13) and given a symbolic batch dimension. Plain inference on it is the
-    /// reference the engine's costs are measured against.
+    /// with axes as an input need 16 and 13), every <c>If</c> whose condition is a constant replaced by the branch it
+    /// takes, its nodes sorted topologically (ONNX Runtime runs graphs listed in any order; the backward builder and
+    /// layer discovery walk the list), and given a symbolic batch dimension. Plain inference on it is the reference the
+    /// engine's costs are measured against.
     /// </summary>
-    public static OnnxModel Prepare(OnnxModel model) => OpsetUpgrader.Upgrade(model).WithSymbolicBatch();
+    /// <exception cref="InvalidOnnxModelException">The graph has a cycle, or a node cannot be upgraded.</exception>
+    public static OnnxModel Prepare(OnnxModel model)
+    {
+        var upgraded = OpsetUpgrader.Upgrade(model);
+        ControlFlow.InlineConstantIfs(upgraded.Proto);
+        ControlFlow.SortTopologically(upgraded.Proto);
+        return upgraded.WithSymbolicBatch();
+    }
 
     private static string AddOneHotSeed(GraphProto graph, GraphEmitter g, TensorInfo output)
     {

@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Runtime;
 
-/// <summary>The result of one <see cref="GradientSession.Run(IReadOnlyDictionary{string, FloatTensor}, long[], FloatTensor)"/>, batch rows in input order.</summary>
+/// <summary>The result of one <see cref="GradientSession.Run(IReadOnlyDictionary{string, FloatTensor}, long[], FloatTensor, CancellationToken)"/>, batch rows in input order.</summary>
 public sealed class GradientResult
 {
     internal GradientResult(IReadOnlyDictionary<string, FloatTensor> outputs, IReadOnlyDictionary<string, FloatTensor> gradients, long[]? targets, float[]? targetScores)
@@ -68,14 +68,17 @@ public sealed class GradientSession : IDisposable
     /// <summary>Runs a single-input model on a batch.</summary>
     /// <param name="input">The batch, [N, …] as the model's input.</param>
     /// <param name="targets">Class per row (−1: the predicted class); null: the predicted class for every row.</param>
-    public GradientResult Run(FloatTensor input, long[]? targets = null)
+    /// <param name="cancellationToken">Checked before each call of <see cref="ExecutionOptions.BatchSize"/> rows and passed to ONNX Runtime, which stops the call under way.</param>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="NonFiniteResultException">The seeded output or a gradient of a row holds NaN or ±Infinity.</exception>
+    public GradientResult Run(FloatTensor input, long[]? targets = null, CancellationToken cancellationToken = default)
     {
         if (Model.DataInputs.Count != 1)
         {
             throw new InputMismatchException($"The model has {Model.DataInputs.Count} inputs ({string.Join(", ", Model.DataInputs)}); pass them by name.");
         }
 
-        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, targets);
+        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, targets, null, cancellationToken);
     }
 
     /// <summary>
@@ -84,8 +87,11 @@ public sealed class GradientSession : IDisposable
     /// </summary>
     /// <param name="input">The batch, [N, …] as the model's input.</param>
     /// <param name="seed">The seed gradient, [N, …] as the seeded output.</param>
+    /// <param name="cancellationToken">Checked before each call of <see cref="ExecutionOptions.BatchSize"/> rows and passed to ONNX Runtime.</param>
     /// <exception cref="InputMismatchException">The model has several inputs or a one-hot seed, or a shape does not fit.</exception>
-    public GradientResult Run(FloatTensor input, FloatTensor seed)
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="NonFiniteResultException">The seeded output or a gradient of a row holds NaN or ±Infinity.</exception>
+    public GradientResult Run(FloatTensor input, FloatTensor seed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(seed);
         if (Model.DataInputs.Count != 1)
@@ -98,15 +104,21 @@ public sealed class GradientSession : IDisposable
             throw new InputMismatchException("This model was built with one-hot class targets (SeedKind.OneHotTarget); pass targets, or build it with SeedKind.Given to pass a seed.");
         }
 
-        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, null, seed);
+        return Run(new Dictionary<string, FloatTensor> { [Model.DataInputs[0]] = input }, null, seed, cancellationToken);
     }
 
     /// <summary>Runs the model on a batch, split into calls of <see cref="ExecutionOptions.BatchSize"/> rows.</summary>
     /// <param name="inputs">Every model input by name, each [N, …].</param>
     /// <param name="targets">For one-hot seeds: class per row (−1: predicted); null: predicted for every row.</param>
     /// <param name="seed">For given seeds: the gradient flowing into the seeded output, [N, …] as that output.</param>
+    /// <param name="cancellationToken">Checked before each call of <see cref="ExecutionOptions.BatchSize"/> rows and passed to ONNX Runtime, which stops the call under way.</param>
     /// <exception cref="InputMismatchException">An input is missing, unknown, of the wrong shape, or targets/seed do not fit.</exception>
-    public GradientResult Run(IReadOnlyDictionary<string, FloatTensor> inputs, long[]? targets = null, FloatTensor? seed = null)
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="NonFiniteResultException">
+    /// The seeded output (stage <see cref="ComputationStage.ForwardOutput"/>) or a batched gradient
+    /// (<see cref="ComputationStage.Gradient"/>) of a row holds NaN or ±Infinity; the exception names the row.
+    /// </exception>
+    public GradientResult Run(IReadOnlyDictionary<string, FloatTensor> inputs, long[]? targets = null, FloatTensor? seed = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         int rows = ValidateInputs(inputs);
@@ -123,7 +135,9 @@ public sealed class GradientSession : IDisposable
         {
             int count = Math.Min(_options.BatchSize, rows - start);
             var feeds = inputs.ToDictionary(kv => kv.Key, kv => count == rows || !IsBatched(kv.Key) ? kv.Value : kv.Value.Rows(start, count));
-            var (floats, resolved) = RunBatch(feeds, targets?.AsSpan(start, count).ToArray(), seed is null ? null : (count == rows ? seed : seed.Rows(start, count)));
+            cancellationToken.ThrowIfCancellationRequested();
+            var (floats, resolved) = RunBatch(feeds, targets?.AsSpan(start, count).ToArray(), seed is null ? null : (count == rows ? seed : seed.Rows(start, count)), cancellationToken);
+            CheckFinite(floats, start);
             parts.Add(floats);
             targetParts.AddRange(resolved ?? []);
         }
@@ -173,7 +187,25 @@ public sealed class GradientSession : IDisposable
         return new FloatTensor(sum, parts[0].Shape);
     }
 
-    private (Dictionary<string, FloatTensor> Floats, long[]? Targets) RunBatch(Dictionary<string, FloatTensor> feeds, long[]? targets, FloatTensor? seed)
+    /// <summary>The seeded output, then the gradients of batched tensors, must be finite (rows counted from <paramref name="firstRow"/>).</summary>
+    private void CheckFinite(Dictionary<string, FloatTensor> floats, int firstRow)
+    {
+        if (floats.TryGetValue(Model.Request.Output, out var output) && IsBatched(Model.Request.Output))
+        {
+            NonFiniteResultException.ThrowIfAny(output.Data, output.RowLength, ComputationStage.ForwardOutput, Model.Request.Output, firstRow);
+        }
+
+        foreach (var name in Model.Request.WithRespectTo)
+        {
+            if (floats.TryGetValue(GradientModel.GradientOutput(name), out var gradient))
+            {
+                // A shared tensor's gradient (a weight) sums over rows: no row to name, reported as row 0 of the call.
+                NonFiniteResultException.ThrowIfAny(gradient.Data, IsBatched(name) ? gradient.RowLength : gradient.Length, ComputationStage.Gradient, name, firstRow);
+            }
+        }
+    }
+
+    private (Dictionary<string, FloatTensor> Floats, long[]? Targets) RunBatch(Dictionary<string, FloatTensor> feeds, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         var values = new List<OrtValue>();
@@ -198,6 +230,7 @@ public sealed class GradientSession : IDisposable
             }
 
             using var runOptions = new RunOptions();
+            using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
             using var outputs = _session.Run(runOptions, names, values, _outputNames);
             var floats = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
             long[]? resolved = null;
@@ -215,6 +248,10 @@ public sealed class GradientSession : IDisposable
             }
 
             return (floats, resolved);
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The explanation was cancelled.", e, cancellationToken);
         }
         catch (OnnxRuntimeException e)
         {

@@ -72,7 +72,7 @@ internal static class AblationCamWeights
         return new OnnxModel(proto);
     }
 
-    public static double[] Compute(ForwardRunner ablation, string input, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall)
+    public static double[] Compute(ForwardRunner ablation, string input, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, c = layer.Channels, rowLength = batch.RowLength;
         var weights = new double[n * c];
@@ -95,7 +95,7 @@ internal static class AblationCamWeights
                     [input] = new FloatTensor(inputs, [count, .. batch.Shape.Skip(1)]),
                     [MaskInput] = new FloatTensor(masks, count, c),
                 };
-                var ablated = ExplainedModel.Scores(ablation.Run(feeds)[output], targets, seed, _ => r);
+                var ablated = ExplainedModel.Scores(ablation.Run(feeds, cancellationToken)[output], targets, seed, _ => r);
                 for (int i = 0; i < count; i++)
                 {
                     weights[(r * c) + start + i] = ((double)scores[r] - ablated[i]) / scores[r];

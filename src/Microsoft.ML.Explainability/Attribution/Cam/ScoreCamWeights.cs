@@ -11,7 +11,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// </summary>
 internal static class ScoreCamWeights
 {
-    public static double[] Compute(ForwardRunner forward, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall)
+    public static double[] Compute(ForwardRunner forward, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         if (batch.Rank != 4)
         {
@@ -53,7 +53,7 @@ internal static class ScoreCamWeights
                     }
                 }
 
-                var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width))[output];
+                var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width), cancellationToken)[output];
                 var s = ExplainedModel.Scores(outputs, targets, seed, _ => r);
                 for (int i = 0; i < count; i++)
                 {
