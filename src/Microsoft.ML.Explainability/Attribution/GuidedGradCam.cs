@@ -45,6 +45,7 @@ public sealed class GuidedGradCam : IDisposable
 
     /// <summary>Explains each row for a class (−1 or null: the predicted class).</summary>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity.</exception>
+    /// <exception cref="NonFiniteResultException">A row's model output, gradient or map holds NaN or ±Infinity although its input is finite (the exception names the row and the stage).</exception>
     /// <exception cref="InputMismatchException">The input is not an image [N, C, H, W], or bad targets.</exception>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {

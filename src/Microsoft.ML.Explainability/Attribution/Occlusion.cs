@@ -65,6 +65,7 @@ public sealed class Occlusion : IDisposable
     /// <param name="batch">Input images [N, C, H, W], finite.</param>
     /// <param name="targets">Class per row, −1 for the class predicted for the unoccluded image; null: predicted for every row.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
+    /// <exception cref="NonFiniteResultException">A row's model output, gradient or map holds NaN or ±Infinity although its input is finite (the exception names the row and the stage).</exception>
     /// <exception cref="InputMismatchException">Wrong input or baseline shape, wrong target count, or a class out of range.</exception>
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)

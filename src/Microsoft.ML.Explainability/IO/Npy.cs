@@ -26,6 +26,10 @@ public sealed class NpyFormatException : ExplainabilityException
 /// <c>&lt;f8</c> (float64, converted to float32) as a <see cref="FloatTensor"/>, <c>&lt;i8</c> (int64) with
 /// <see cref="ReadInt64(string, int?)"/>; C (row-major) order only. Big-endian data, Fortran order, other element types, a rank
 /// other than the expected one and truncated files raise <see cref="NpyFormatException"/> saying which.</para>
+/// <para>Sizes are checked before anything is allocated: the element count is the product of the shape computed
+/// with overflow checks (a product above <see cref="Array.MaxLength"/>, including one that would wrap around to 0, is
+/// refused), and must fit in the bytes that remain after the header (a stream that cannot seek has its array grown only
+/// as data arrives). Arrays above 2 GiB are read in 1 GiB chunks.</para>
 /// <para>Write: version 1.0 (2.0 when the header would exceed 65535 bytes, as NumPy does), little-endian,
 /// C order, <c>&lt;f4</c> for float tensors and <c>&lt;i8</c> for int64 arrays.</para>
 /// </remarks>
@@ -56,8 +60,7 @@ public static class Npy
         {
             case "<f4":
             {
-                var data = new float[count];
-                ReadElements(stream, data, header);
+                var data = ReadElements<float>(stream, header);
                 if (!BitConverter.IsLittleEndian)
                 {
                     var ints = MemoryMarshal.Cast<float, int>(data.AsSpan());
@@ -69,8 +72,7 @@ public static class Npy
 
             case "<f8":
             {
-                var wide = new double[count];
-                ReadElements(stream, wide, header);
+                var wide = ReadElements<double>(stream, header);
                 if (!BitConverter.IsLittleEndian)
                 {
                     var longs = MemoryMarshal.Cast<double, long>(wide.AsSpan());
@@ -116,8 +118,7 @@ public static class Npy
             throw new NpyFormatException($"The array's element type is '{header.Descr}'; an int64 array must be '<i8'.");
         }
 
-        var data = new long[header.Count];
-        ReadElements(stream, data, header);
+        var data = ReadElements<long>(stream, header);
         if (!BitConverter.IsLittleEndian)
         {
             BinaryPrimitives.ReverseEndianness(data, data);
@@ -472,16 +473,26 @@ public static class Npy
     private static string Shorten(string text) => text.Length <= 200 ? text.TrimEnd() : text[..200] + "…";
 
     /// <summary>
-    /// Fills <paramref name="data"/> from the stream in chunks of at most 1 GiB, so arrays above 2 GiB (whose byte view
-    /// would not fit a span) are read too; a stream that cannot say how much remains fails at its end with the same message.
+    /// Reads the header's elements in chunks of at most 1 GiB, so arrays above 2 GiB (whose byte view would not fit a
+    /// span) are read too. A seekable stream was checked to hold them all, so the array is allocated at once; a stream
+    /// that cannot seek cannot say how many bytes remain, so its array grows (from 1 MiB, doubling) only as data
+    /// arrives, and a short stream declaring a huge shape fails before the full array is allocated.
     /// </summary>
-    private static void ReadElements<T>(Stream stream, T[] data, Header header)
+    private static T[] ReadElements<T>(Stream stream, Header header)
         where T : unmanaged
     {
+        int count = header.Count;
+        int capacity = stream.CanSeek ? count : Math.Min(count, (1 << 20) / header.ItemSize);
+        var data = new T[capacity];
         int chunk = (1 << 30) / header.ItemSize;
-        long read = 0;
-        for (int start = 0; start < data.Length; start += chunk)
+        int start = 0;
+        while (start < count)
         {
+            if (start == data.Length)
+            {
+                Array.Resize(ref data, (int)Math.Min(count, 2L * data.Length));
+            }
+
             var bytes = MemoryMarshal.AsBytes(data.AsSpan(start, Math.Min(chunk, data.Length - start)));
             int filled = 0;
             while (filled < bytes.Length)
@@ -489,15 +500,18 @@ public static class Npy
                 int n = stream.Read(bytes[filled..]);
                 if (n == 0)
                 {
-                    long expected = (long)header.Count * header.ItemSize;
-                    throw new NpyFormatException($"Truncated .npy data: shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' needs {expected} bytes but only {read + filled} follow the header.");
+                    long expected = (long)count * header.ItemSize;
+                    long present = ((long)start * header.ItemSize) + filled;
+                    throw new NpyFormatException($"Truncated .npy data: shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' needs {expected} bytes but only {present} follow the header.");
                 }
 
                 filled += n;
             }
 
-            read += filled;
+            start += bytes.Length / header.ItemSize;
         }
+
+        return data;
     }
 
     private static bool TryReadExactly(Stream stream, Span<byte> buffer)

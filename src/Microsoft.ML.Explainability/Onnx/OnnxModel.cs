@@ -10,7 +10,10 @@ namespace Microsoft.ML.Explainability.Onnx;
 /// </summary>
 /// <remarks>
 /// Models whose tensors are stored as external data are read from a file only, and their external data is inlined on
-/// load, after checking that every location stays inside the model's folder. Opsets 8 to 23 of the default domain are
+/// load. Every tensor that can carry it is checked (initializers, sparse initializers, attribute tensors, in subgraphs
+/// and function bodies); each location's final target, symbolic links followed, must lie inside the model's folder (or,
+/// when the model file is itself a link as in the Hugging Face cache, inside its target's folder), and is read at that
+/// file's real length; offset and length are validated without overflow. Opsets 8 to 23 of the default domain are
 /// accepted.
 /// </remarks>
 public sealed class OnnxModel
@@ -57,7 +60,7 @@ public sealed class OnnxModel
 
     /// <summary>Reads a model from a file. External data is inlined after its locations are checked.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidOnnxModelException">The file is not a usable ONNX model.</exception>
+    /// <exception cref="InvalidOnnxModelException">The file is not a usable ONNX model, or its external data is unsafe or malformed (the message names the tensor).</exception>
     public static OnnxModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -56,8 +56,8 @@ public sealed class GradientModel
 
     /// <summary>Builds the extended model.</summary>
     /// <exception cref="UnknownTensorException">A requested tensor does not exist.</exception>
-    /// <exception cref="GradientException">A gradient cannot be built (unsupported operator on the path, integer tensor, no path).</exception>
-    /// <exception cref="InvalidOnnxModelException">The model cannot be prepared or run by ONNX Runtime.</exception>
+    /// <exception cref="GradientException">A gradient cannot be built (unsupported operator or control flow — a Loop, Scan or If with a non-constant condition whose subgraph reads a tensor of the path — on the path, integer tensor, no path).</exception>
+    /// <exception cref="InvalidOnnxModelException">The model cannot be prepared (a cycle, a node that cannot be upgraded) or run by ONNX Runtime.</exception>
     public static GradientModel Build(OnnxModel model, GradientRequest request)
     {
         ArgumentNullException.ThrowIfNull(model);
