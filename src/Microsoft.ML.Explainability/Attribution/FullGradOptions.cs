@@ -32,6 +32,8 @@ public sealed class FullGradResult
 {
     internal FullGradResult(FloatTensor maps, FloatTensor rawMaps, long[]? targets, float[] targetScores)
     {
+        NonFiniteResultException.ThrowIfAny(rawMaps.Data, rawMaps.RowLength, ComputationStage.Map, "raw FullGrad map");
+        NonFiniteResultException.ThrowIfAny(maps.Data, maps.RowLength, ComputationStage.Map, "FullGrad map");
         Maps = maps;
         RawMaps = rawMaps;
         Targets = targets;

@@ -200,7 +200,8 @@ public sealed class OnnxModel
     internal static int GetOpset(ModelProto proto)
     {
         var entry = proto.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        return entry is null ? 0 : checked((int)entry.Version);
+        // A version outside int's range (a corrupt file) reads as −1, which no supported range contains.
+        return entry is null ? 0 : entry.Version is < 0 or > int.MaxValue ? -1 : (int)entry.Version;
     }
 
     private static OnnxModel Parse(byte[] bytes, string origin)

@@ -93,6 +93,15 @@ public sealed class FuzzTests
         Assert.IsTrue(cases >= 200, $"only {cases} cases ran within the budget");
     }
 
+    [TestMethod]
+    public void An_opset_version_beyond_the_int_range_is_refused_as_invalid()
+    {
+        var proto = Microsoft.ML.Explainability.Onnx.Protobuf.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestAssets.ModelPath("fmnist_cnn.onnx")));
+        proto.OpsetImport.Single(o => o.Domain is "" or "ai.onnx").Version = 1L << 40;
+        var e = Assert.ThrowsExactly<InvalidOnnxModelException>(() => OnnxModel.Load(Google.Protobuf.MessageExtensions.ToByteArray(proto)));
+        StringAssert.Contains(e.Message, "opset");
+    }
+
     /// <summary>"ok" or the exception's type name; fails on an exception outside the library's documented family.</summary>
     private static string Outcome(int seed, Action run)
     {

@@ -63,4 +63,17 @@ public sealed class NonFiniteOutputTests
         Assert.AreEqual(1, e.Row);
         Assert.AreEqual("x", e.Tensor);
     }
+
+    [TestMethod]
+    public void A_map_that_overflows_is_refused_at_the_map_stage()
+    {
+        // y = x · 1e20: output and gradient (1e20) are finite, but SmoothGrad² averages g² = 1e40, beyond float32.
+        var g = new TestGraph();
+        var y = g.Node("Mul", [g.Input("x", -1, 2), g.Constant("w", [2], [1e20f, 1f])]);
+        g.Output(y);
+        using var explainer = new GradientExplainer(g.Build(), new GradientOptions { Method = GradientMethod.SmoothGradSquared, Samples = 2 });
+        var e = Assert.ThrowsExactly<NonFiniteResultException>(() => explainer.Explain(new FloatTensor([1f, 2f, 1f, 2f], 2, 2), [1, 0]));
+        Assert.AreEqual(ComputationStage.Map, e.Stage);
+        Assert.AreEqual(1, e.Row, "row 0 explains class 1 (gradient 1), row 1 class 0 (gradient 1e20)");
+    }
 }
