@@ -17,6 +17,7 @@ public sealed class FuzzTests
 {
     private const int ModelCases = 1600;
     private const int NpyCases = 600;
+    private const int StructuralCases = 150;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(40);
 
     [TestMethod]
@@ -31,7 +32,7 @@ public sealed class FuzzTests
         for (; cases < ModelCases && clock.Elapsed < Budget; cases++)
         {
             var random = new Random(cases);
-            var bytes = Mutate(originals[cases % originals.Length], random);
+            var bytes = Mutate(originals[cases % originals.Length], random, structureBias: true);
             var outcome = Outcome(cases, () =>
             {
                 var model = OnnxModel.Load(bytes);
@@ -93,6 +94,66 @@ public sealed class FuzzTests
         Assert.IsTrue(cases >= 200, $"only {cases} cases ran within the budget");
     }
 
+    /// <summary>
+    /// Mutations of the parsed graph rather than of its bytes (nodes removed, inputs rewired, operator types and integer
+    /// attributes changed, weight dimensions changed, the node list shuffled), each built into a gradient model and run.
+    /// </summary>
+    [TestMethod]
+    [Timeout(120_000)]
+    public void Structurally_mutated_models_build_and_run_or_fail_with_a_documented_exception()
+    {
+        var original = Microsoft.ML.Explainability.Onnx.Protobuf.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestAssets.ModelPath("fmnist_cnn.onnx")));
+        var clock = Stopwatch.StartNew();
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        int cases = 0;
+        string[] ops = ["Relu", "Add", "Mul", "Identity", "Conv", "MaxPool", "Gemm", "Reshape", "Flatten", "Softmax", "Transpose", "Concat", "Sigmoid", "If", "Loop"];
+        for (; cases < StructuralCases && clock.Elapsed < Budget; cases++)
+        {
+            var random = new Random(500_000 + cases);
+            var proto = original.Clone();
+            var graph = proto.Graph;
+            var names = graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name)).Concat(graph.Initializer.Select(t => t.Name)).ToArray();
+            int edits = random.Next(1, 4);
+            for (int k = 0; k < edits; k++)
+            {
+                var node = graph.Node[random.Next(graph.Node.Count)];
+                switch (random.Next(6))
+                {
+                    case 0 when graph.Node.Count > 1: graph.Node.Remove(node); break;
+                    case 1 when node.Input.Count > 0: node.Input[random.Next(node.Input.Count)] = names[random.Next(names.Length)]; break;
+                    case 2: node.OpType = ops[random.Next(ops.Length)]; break;
+                    case 3 when node.Attribute.Count > 0:
+                        var a = node.Attribute[random.Next(node.Attribute.Count)];
+                        if (a.Ints.Count > 0) { a.Ints[random.Next(a.Ints.Count)] = random.Next(-3, 40); } else { a.I = random.Next(-3, 40); }
+                        break;
+                    case 4:
+                        var t = graph.Initializer[random.Next(graph.Initializer.Count)];
+                        if (t.Dims.Count > 0) { t.Dims[random.Next(t.Dims.Count)] = random.Next(0, 70); }
+                        break;
+                    default:
+                        var nodes = graph.Node.OrderBy(_ => random.Next()).ToArray();
+                        graph.Node.Clear();
+                        graph.Node.AddRange(nodes);
+                        break;
+                }
+            }
+
+            var bytes = Google.Protobuf.MessageExtensions.ToByteArray(proto);
+            var outcome = Outcome(cases, () =>
+            {
+                var model = OnnxModel.Load(bytes);
+                var gradients = GradientModel.Build(model, new GradientRequest { Output = model.OutputNames[0], WithRespectTo = [model.InputNames[0]] });
+                using var session = new GradientSession(gradients);
+                session.Run(TestAssets.FashionMnistBatch(1));
+            });
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+
+        Console.WriteLine($"{cases} structural cases in {clock.Elapsed.TotalSeconds:F1} s: {string.Join(", ", outcomes.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        Assert.IsTrue(cases >= 50, $"only {cases} cases ran within the budget");
+        Assert.IsTrue(outcomes.ContainsKey("ok") && outcomes.Count > 1, "the mutations should produce both successes and refusals");
+    }
+
     [TestMethod]
     public void An_opset_version_beyond_the_int_range_is_refused_as_invalid()
     {
@@ -121,8 +182,13 @@ public sealed class FuzzTests
         }
     }
 
-    /// <summary>One to eight byte flips, a truncation, or both; the header region is hit more often when asked.</summary>
-    private static byte[] Mutate(byte[] original, Random random, bool headerBias = false)
+    /// <summary>
+    /// One to eight byte flips, a truncation, or both. With <paramref name="headerBias"/> half the flips land in the
+    /// first 128 bytes (an .npy header); with <paramref name="structureBias"/> half land in the first 16 KiB or the last
+    /// KiB of an ONNX file, where protobuf serialises the nodes (graph field 1) and the inputs and outputs (fields 11,
+    /// 12), rather than in the weights between them.
+    /// </summary>
+    private static byte[] Mutate(byte[] original, Random random, bool headerBias = false, bool structureBias = false)
     {
         var bytes = (byte[])original.Clone();
         int kind = random.Next(3);
@@ -133,6 +199,11 @@ public sealed class FuzzTests
             {
                 int limit = headerBias && random.Next(2) == 0 ? Math.Min(bytes.Length, 128) : bytes.Length;
                 int at = random.Next(limit);
+                if (structureBias && random.Next(2) == 0)
+                {
+                    at = random.Next(2) == 0 ? random.Next(Math.Min(bytes.Length, 16 << 10)) : bytes.Length - 1 - random.Next(Math.Min(bytes.Length, 1 << 10));
+                }
+
                 bytes[at] = random.Next(4) == 0 ? (byte)random.Next(256) : (byte)(bytes[at] ^ (1 << random.Next(8)));
             }
         }
