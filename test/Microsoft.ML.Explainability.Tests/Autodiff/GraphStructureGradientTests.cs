@@ -100,6 +100,46 @@ public sealed class GraphStructureGradientTests
     }
 
     [TestMethod]
+    public void A_loop_whose_body_reads_the_input_is_refused_naming_the_node()
+    {
+        // v ← v + x, twice, with x read by the body from the outer graph: no backward rule for Loop, so a refusal.
+        var g = new TestGraph();
+        var x = g.Input("x", -1, 3);
+        g.Graph.Initializer.Add(TensorProtos.Int64("trips", [], [2]));
+        var body = new GraphProto { Name = "body" };
+        body.Input.Add(Typed("i", TensorProto.Types.DataType.Int64, []));
+        body.Input.Add(Typed("cond_in", TensorProto.Types.DataType.Bool, []));
+        body.Input.Add(Typed("v_in", TensorProto.Types.DataType.Float, ["N", 3L]));
+        body.Node.Add(new NodeProto { OpType = "Identity", Name = "keep_going", Input = { "cond_in" }, Output = { "cond_out" } });
+        body.Node.Add(new NodeProto { OpType = "Add", Name = "accumulate", Input = { "v_in", x }, Output = { "v_out" } });
+        body.Output.Add(Typed("cond_out", TensorProto.Types.DataType.Bool, []));
+        body.Output.Add(Typed("v_out", TensorProto.Types.DataType.Float, ["N", 3L]));
+        g.Graph.Node.Add(new NodeProto
+        {
+            OpType = "Loop", Name = "accumulating_loop", Input = { "trips", "", x }, Output = { "loop_out" },
+            Attribute = { new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body } },
+        });
+        g.Output("loop_out");
+        var model = g.Build();
+
+        var e = Assert.ThrowsExactly<GradientException>(() => GradientModel.Build(model, new GradientRequest { Output = "loop_out", Seed = SeedKind.Given, WithRespectTo = ["x"] }));
+        StringAssert.Contains(e.Message, "accumulating_loop");
+        StringAssert.Contains(e.Message, "Loop");
+    }
+
+    /// <summary>A typed value with a shape: dimensions are sizes (long) or symbolic names (string); none for a scalar.</summary>
+    private static ValueInfoProto Typed(string name, TensorProto.Types.DataType type, object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+        {
+            shape.Dim.Add(d is string p ? new TensorShapeProto.Types.Dimension { DimParam = p } : new TensorShapeProto.Types.Dimension { DimValue = (long)d });
+        }
+
+        return new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+
+    [TestMethod]
     public void A_cyclic_graph_is_refused_naming_its_nodes()
     {
         var g = new TestGraph();
