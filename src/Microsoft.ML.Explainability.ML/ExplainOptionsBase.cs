@@ -55,7 +55,7 @@ public abstract class ExplainOptionsBase
     /// <summary>Optional column with the explained output's value (logit) at that class (<c>Single</c>).</summary>
     public string? ScoreColumnName { get; set; }
 
-    /// <summary>Rows read ahead and explained in one ONNX Runtime call. Default 32. Memory is bounded by one batch.</summary>
+    /// <summary>Rows read ahead and explained in one ONNX Runtime call. Default 32; 1 to <see cref="ExplainLimits.MaxBatchSize"/> of <see cref="Limits"/>. Memory is bounded by one batch.</summary>
     public int BatchSize { get; set; } = 32;
 
     /// <summary>CUDA device to run on (with the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package); null (the default): the CPU.</summary>
@@ -64,7 +64,7 @@ public abstract class ExplainOptionsBase
     /// <summary>When CUDA was asked for but cannot be used, run on the CPU instead of throwing. Default true.</summary>
     public bool FallbackToCpu { get; set; } = true;
 
-    /// <summary>Threads inside one ONNX Runtime operator; 0 (the default) lets ONNX Runtime choose.</summary>
+    /// <summary>Threads inside one ONNX Runtime operator; 0 (the default) lets ONNX Runtime choose; at most <see cref="ExplainLimits.MaxIntraOpThreads"/> of <see cref="Limits"/>.</summary>
     public int IntraOpThreads { get; set; }
 
     /// <summary>

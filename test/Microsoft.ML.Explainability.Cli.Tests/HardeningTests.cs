@@ -34,7 +34,7 @@ public sealed class HardeningTests
         var input = Tool.SaveNpy(folder, "batch.npy", Tool.Batch(1));
         var clock = Stopwatch.StartNew();
         var run = Tool.Run("explain", "--model", Cnn, "--input", input, "--method", "integrated-gradients", "--steps", "200000", "--output", Path.Combine(folder, "ig.npy"));
-        AssertOneLineError(run, ExitCodes.Usage, "--steps 200000 is outside 1–10000", "steps²");
+        AssertOneLineError(run, ExitCodes.Usage, "--steps 200000 is outside 1–4096", "steps²");
         Assert.IsLessThan(10_000L, clock.ElapsedMilliseconds, "refused at once");
         Assert.IsFalse(File.Exists(Path.Combine(folder, "ig.npy")));
 

@@ -15,6 +15,8 @@ public sealed class SavedPipelineLimitsTests
 {
     private static byte[] _saved = [];
 
+    public TestContext TestContext { get; set; } = null!;
+
     [ClassInitialize]
     public static void Setup(TestContext context)
     {
@@ -113,6 +115,32 @@ public sealed class SavedPipelineLimitsTests
         Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(options));
         options.Limits = ExplainLimits.Default with { MaxBatchSize = 8192 };
         Assert.IsNotNull(ml.Transforms.Explain(options));
+    }
+
+    [TestMethod]
+    public void Integrated_gradients_steps_are_bounded_before_the_quadrature_and_the_bound_can_be_raised()
+    {
+        var model = Onnx.OnnxModel.Load(TestData.CnnPath);
+        var clock = Stopwatch.StartNew();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Attribution.IntegratedGradients(model, new Attribution.IntegratedGradientsOptions { Steps = 400_000_000 }));
+        Assert.IsLessThan(2_000L, clock.ElapsedMilliseconds, "refused before the O(n²) set-up");
+        StringAssert.Contains(error.Message, "MaxSteps (4096)");
+
+        // At the default bound the set-up is quick; a raised bound (core option, or ExplainLimits for the transformer) is honoured.
+        clock.Restart();
+        using (new Attribution.IntegratedGradients(model, new Attribution.IntegratedGradientsOptions { Steps = Attribution.IntegratedGradientsOptions.DefaultMaxSteps }))
+        {
+            TestContext.WriteLine($"integrated gradients with {Attribution.IntegratedGradientsOptions.DefaultMaxSteps} Gauss–Legendre steps set up in {clock.ElapsedMilliseconds} ms");
+        }
+
+        Assert.IsLessThan(5_000L, clock.ElapsedMilliseconds, "the default bound keeps the set-up short");
+        var ml = new MLContext(seed: 0);
+        var data = SavedPipelines.Data(ml, 1);
+        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.IntegratedGradients, Steps = 5_000 };
+        StringAssert.Contains(Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(options)).Message, "Steps is 5000");
+        options.Limits = ExplainLimits.Default with { MaxSteps = 5_000 };
+        using var fitted = ml.Transforms.CopyColumns("Pixels", "Input").Append(ml.Transforms.Explain(options)).Fit(data);
+        Assert.AreEqual(ExplanationMethod.IntegratedGradients, fitted.LastTransformer.Method);
     }
 
     [TestMethod]
