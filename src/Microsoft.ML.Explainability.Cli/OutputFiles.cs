@@ -27,7 +27,10 @@ internal static class OutputFiles
         return full;
     }
 
-    /// <summary>Checks that <paramref name="file"/> is not a folder and that its folder can be written (creating it).</summary>
+    /// <summary>
+    /// Checks that <paramref name="file"/> is not a folder and that it can be created: its nearest existing ancestor is a
+    /// writable folder. Missing folders are created only when the file is written, so a failed run leaves none behind.
+    /// </summary>
     public static string PrepareFile(string file)
     {
         var full = Path.GetFullPath(file);
@@ -36,7 +39,28 @@ internal static class OutputFiles
             throw new CliException(ExitCodes.OutputNotWritable, $"Output '{full}' is a folder; give a file name.");
         }
 
-        PrepareFolder(Path.GetDirectoryName(full)!);
+        var existing = Path.GetDirectoryName(full);
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new CliException(ExitCodes.OutputNotWritable, $"Cannot write '{full}': '{existing}' is a file, not a folder.");
+            }
+
+            existing = Path.GetDirectoryName(existing);
+        }
+
+        if (existing is null)
+        {
+            throw new CliException(ExitCodes.OutputNotWritable, $"Cannot write '{full}': no folder of its path exists.");
+        }
+
+        Guard(full, () =>
+        {
+            var probe = Path.Combine(existing, $".onnx-xai-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        });
         return full;
     }
 
@@ -108,6 +132,7 @@ internal static class OutputFiles
         {
             try
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 write(temporary);
                 File.Move(temporary, full, overwrite: true);
             }
