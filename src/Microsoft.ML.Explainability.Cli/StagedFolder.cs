@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Microsoft.ML.Explainability.Cli;
 
 /// <summary>
@@ -8,6 +10,9 @@ namespace Microsoft.ML.Explainability.Cli;
 /// </summary>
 internal sealed class StagedFolder : IDisposable
 {
+    /// <summary>Staging folders neither committed nor disposed, for <see cref="AbandonAll"/>.</summary>
+    private static readonly ConcurrentDictionary<StagedFolder, bool> Active = new();
+
     private readonly string? _createdAncestor;
     private bool _committed;
 
@@ -47,7 +52,21 @@ internal sealed class StagedFolder : IDisposable
         {
             OutputFiles.PrepareFolder(target); // an existing target must be writable too: fail before computing
         }
-        return new StagedFolder(target, staging, created);
+        var stagedFolder = new StagedFolder(target, staging, created);
+        Active[stagedFolder] = true;
+        return stagedFolder;
+    }
+
+    /// <summary>
+    /// Deletes every staging folder still open: called when the process is about to end without unwinding (a second
+    /// Ctrl+C while a method that cannot be cancelled is still running), so that even then no partial output remains.
+    /// </summary>
+    public static void AbandonAll()
+    {
+        foreach (var staged in Active.Keys)
+        {
+            staged.Dispose();
+        }
     }
 
     /// <summary>Moves the staged outputs into <see cref="Target"/>.</summary>
@@ -66,11 +85,13 @@ internal sealed class StagedFolder : IDisposable
             }
         });
         _committed = true;
+        Active.TryRemove(this, out _);
     }
 
     /// <summary>Deletes the staging folder (and the parents created for it) unless committed.</summary>
     public void Dispose()
     {
+        Active.TryRemove(this, out _);
         if (_committed)
         {
             return;
