@@ -7,7 +7,7 @@ namespace Microsoft.ML.Explainability.ML;
 /// options and when <see cref="ExplainModelStore"/> loads a saved pipeline (a saved file is input, so it gets the same
 /// checks). Each bound guards a resource a careless or hostile value would exhaust: threads, memory per batch, the
 /// quadrature set-up time of integrated gradients, and the memory used to read a saved pipeline. Raise a bound
-/// explicitly with a copy, e.g. <c>ExplainLimits.Default with { MaxSteps = 50_000 }</c>, passed as
+/// explicitly with a copy, e.g. <c>ExplainLimits.Default with { MaxSteps = 8192 }</c>, passed as
 /// <see cref="ExplainOptionsBase.Limits"/> or to
 /// <see cref="ExplainModelStore.LoadWithExplainers(ModelOperationsCatalog, Stream, ExplainLimits, out DataViewSchema)"/>.
 /// </summary>
