@@ -21,18 +21,31 @@ public static class CliApp
     /// <param name="output">Where results and progress go.</param>
     /// <param name="error">Where errors go.</param>
     /// <returns>The exit code.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, CancellationToken.None);
+
+    /// <summary>
+    /// Runs the tool in process; <paramref name="cancellationToken"/> (Ctrl+C in <c>Program</c>) stops a command: the
+    /// token reaches every long-running call that takes one (explanation methods through
+    /// <see cref="MethodOptions.Cancellation"/>, evaluation metrics, the ablation study), nothing is written, and the
+    /// exit code is <see cref="ExitCodes.Cancelled"/>.
+    /// </summary>
+    /// <param name="args">The command line, without the program name.</param>
+    /// <param name="output">Where results and progress go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="cancellationToken">Cancels the running command.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         var root = new RootCommand("onnx-xai: explain ONNX vision models (Grad-CAM family, gradients, LRP, transformer methods), evaluate explanations, and compile them into standalone ONNX models.");
         root.Subcommands.Add(Guard(LayersCommand.Create(output), error));
-        root.Subcommands.Add(Guard(ExplainCommand.Create(output), error));
-        root.Subcommands.Add(Guard(EvaluateCommand.Create(output), error));
-        root.Subcommands.Add(Guard(AblateCommand.Create(output), error));
-        root.Subcommands.Add(Guard(CompileCommand.Create(output), error));
-        root.Subcommands.Add(Guard(QuickStartCommand.Create(output), error));
+        root.Subcommands.Add(Guard(ExplainCommand.Create(output, cancellationToken), error));
+        root.Subcommands.Add(Guard(EvaluateCommand.Create(output, cancellationToken), error));
+        root.Subcommands.Add(Guard(AblateCommand.Create(output, cancellationToken), error));
+        root.Subcommands.Add(Guard(CompileCommand.Create(output, cancellationToken), error));
+        root.Subcommands.Add(Guard(QuickStartCommand.Create(output, cancellationToken), error));
         root.Subcommands.Add(MethodsCommand(output));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
@@ -122,7 +135,7 @@ public static class CliApp
         UnauthorizedAccessException e => (ExitCodes.OutputNotWritable, e.Message),
         IOException e => (ExitCodes.OutputNotWritable, e.Message),
         ArgumentException e => (ExitCodes.Usage, e.Message),
-        OperationCanceledException => (ExitCodes.Failure, "Cancelled."),
+        OperationCanceledException => (ExitCodes.Cancelled, "cancelled; nothing was written."),
         _ => (ExitCodes.Failure, $"unexpected {exception.GetType().Name}: {exception.Message} (set ONNX_XAI_DEBUG=1 for the stack trace)"),
     };
 }

@@ -23,6 +23,9 @@ public static class ExitCodes
 
     /// <summary>The model cannot be explained: not a usable ONNX model, an unsupported operator, a bad target layer.</summary>
     public const int ModelError = 6;
+
+    /// <summary>The run was cancelled (Ctrl+C) and left no output; 130 = 128 + SIGINT, as shells report an interrupted command.</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>A failure reported to the user as one readable message and an exit code (no stack trace).</summary>

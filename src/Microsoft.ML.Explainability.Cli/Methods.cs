@@ -48,6 +48,12 @@ internal sealed class MethodOptions
 
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Cancels the run (Ctrl+C): checked before and after each method, and given to every library call that takes a
+    /// token, so a method stops within one batch where the library supports it.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
+
     public ExecutionOptions Execution => new() { BatchSize = BatchSize };
 }
 
@@ -55,7 +61,8 @@ internal sealed class MethodOptions
 /// <param name="Values">N×H×W maps (or N×h×w raw maps) or N×C×H×W attributions.</param>
 /// <param name="Targets">The class explained per row, when the method reports it.</param>
 /// <param name="Detail">What was used (target layer, composite…), for the console.</param>
-internal sealed record MethodResult(FloatTensor Values, long[]? Targets, string? Detail);
+/// <param name="Scores">The model's output at each row's explained class, when the method reports it (checked finite).</param>
+internal sealed record MethodResult(FloatTensor Values, long[]? Targets, string? Detail, IReadOnlyList<float>? Scores = null);
 
 /// <summary>An explanation method the tool knows by name.</summary>
 /// <param name="Name">The command-line name.</param>
@@ -66,6 +73,43 @@ internal sealed record MethodResult(FloatTensor Values, long[]? Targets, string?
 internal sealed record ExplanationMethod(string Name, MapKind Kind, string Description, Func<OnnxModel, FloatTensor, long[]?, MethodOptions, MethodResult>? Run, CamMethod? Cam = null)
 {
     public bool IsAvailable => Run is not null;
+
+    /// <summary>
+    /// Runs the method, observing <see cref="MethodOptions.Cancellation"/>, and refuses a result holding NaN or ±∞
+    /// (an input the model cannot score, such as pixels near float's maximum): such values must never be written as
+    /// if they were an explanation.
+    /// </summary>
+    /// <exception cref="CliException">The method is not available, or its result is not finite.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public MethodResult Compute(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
+    {
+        options.Cancellation.ThrowIfCancellationRequested();
+        var result = (Run ?? throw Methods.NotAvailable(this))(model, batch, targets, options);
+        options.Cancellation.ThrowIfCancellationRequested();
+        for (int row = 0; row < (result.Scores?.Count ?? 0); row++)
+        {
+            if (!float.IsFinite(result.Scores![row]))
+            {
+                throw new CliException(ExitCodes.ModelError, string.Create(CultureInfo.InvariantCulture, $"The model's output for row {row} is {result.Scores[row]} at the explained class (forward output, method '{Name}'): this input cannot be scored (for example pixel values far outside the range the model was trained on). Nothing was written."));
+            }
+        }
+
+        RequireFinite(result.Values);
+        return result;
+    }
+
+    private void RequireFinite(FloatTensor values)
+    {
+        var data = values.Data;
+        int rowLength = Math.Max(1, values.RowLength);
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (!float.IsFinite(data[i]))
+            {
+                throw new CliException(ExitCodes.ModelError, string.Create(CultureInfo.InvariantCulture, $"Method '{Name}' produced {data[i]} for row {i / rowLength} (element {i % rowLength}): the model's output or gradient is not finite for this input (for example pixel values far outside the range the model was trained on). Nothing was written."));
+            }
+        }
+    }
 }
 
 /// <summary>The methods of <c>explain</c>, <c>evaluate</c> and <c>ablate</c>, by name.</summary>
@@ -163,7 +207,7 @@ internal static class Methods
             Execution = options.Execution,
         });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(result.Attributions, result.Targets, null);
+        return new MethodResult(result.Attributions, result.Targets, null, result.TargetScores);
     });
 
     private static MethodResult IntegratedGradientsRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
@@ -171,7 +215,7 @@ internal static class Methods
         using var explainer = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = options.Steps, Baseline = Baseline(options.Baseline, batch), Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
         var delta = result.ConvergenceDelta is { } d ? d.Max(Math.Abs) : 0;
-        return new MethodResult(result.Attributions, result.Targets, string.Create(CultureInfo.InvariantCulture, $"{options.Steps} steps, max |convergence delta| {delta:G3}"));
+        return new MethodResult(result.Attributions, result.Targets, string.Create(CultureInfo.InvariantCulture, $"{options.Steps} steps, max |convergence delta| {delta:G3}"), result.TargetScores);
     }
 
     private static FloatTensor? Baseline(string? text, FloatTensor batch)
@@ -200,7 +244,7 @@ internal static class Methods
     {
         using var explainer = new FullGrad(model, new FullGradOptions { Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"{explainer.Layers.Count} bias layers");
+        return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"{explainer.Layers.Count} bias layers", result.TargetScores);
     }
 
     private static MethodResult OcclusionRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
@@ -216,7 +260,7 @@ internal static class Methods
 
         using var explainer = new Occlusion(model, new OcclusionOptions { WindowHeight = windowHeight, WindowWidth = windowWidth, StrideY = strideY, StrideX = strideX, BaselineValue = baseline, Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(result.Attributions, result.Targets, $"window {windowHeight}×{windowWidth}, stride {strideY}×{strideX}");
+        return new MethodResult(result.Attributions, result.Targets, $"window {windowHeight}×{windowWidth}, stride {strideY}×{strideX}", result.TargetScores);
     }
 
     private static MethodResult RiseRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
@@ -229,7 +273,7 @@ internal static class Methods
         using var explainer = new Rise(model, new RiseOptions { Masks = options.Masks, Seed = options.Seed, Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
         var maps = result.Attributions;
-        return new MethodResult(new FloatTensor(maps.Data, maps.BatchSize, maps.Shape[^2], maps.Shape[^1]), result.Targets, $"{options.Masks} masks");
+        return new MethodResult(new FloatTensor(maps.Data, maps.BatchSize, maps.Shape[^2], maps.Shape[^1]), result.Targets, $"{options.Masks} masks", result.TargetScores);
     }
 
     /// <summary>Parses "H" or "HxW" (a positive size pair), or gives the default.</summary>
@@ -248,7 +292,7 @@ internal static class Methods
     {
         using var explainer = new GuidedGradCam(model, new CamOptions { TargetLayer = options.Layer, Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(result.Attributions, result.Targets, $"target layer {explainer.Layer}");
+        return new MethodResult(result.Attributions, result.Targets, $"target layer {explainer.Layer}", result.TargetScores);
     }
 
     private static MethodResult LrpRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
@@ -256,13 +300,13 @@ internal static class Methods
         var composite = Composite(options, batch);
         using var explainer = new LrpExplainer(model, new LrpOptions { Composite = composite, Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(result.Relevance, result.Targets, $"composite {composite.Name}");
+        return new MethodResult(result.Relevance, result.Targets, $"composite {composite.Name}", result.TargetScores);
     }
 
     private static ExplanationMethod Transformer(string name, TransformerMethod method, string description) => new(name, MapKind.Map, description, (model, batch, targets, options) =>
     {
         using var explainer = new TransformerExplainer(model, new TransformerOptions { Method = method, Execution = options.Execution });
         var result = explainer.Explain(batch, targets);
-        return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"{explainer.Attention.Blocks.Count} attention blocks, {explainer.Attention.GridHeight}×{explainer.Attention.GridWidth} patch grid");
+        return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"{explainer.Attention.Blocks.Count} attention blocks, {explainer.Attention.GridHeight}×{explainer.Attention.GridWidth} patch grid", result.TargetScores);
     });
 }

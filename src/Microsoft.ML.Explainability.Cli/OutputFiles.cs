@@ -27,7 +27,10 @@ internal static class OutputFiles
         return full;
     }
 
-    /// <summary>Checks that the folder of <paramref name="file"/> exists (creating it) and is writable.</summary>
+    /// <summary>
+    /// Checks that <paramref name="file"/> is not a folder and that it can be created: its nearest existing ancestor is a
+    /// writable folder. Missing folders are created only when the file is written, so a failed run leaves none behind.
+    /// </summary>
     public static string PrepareFile(string file)
     {
         var full = Path.GetFullPath(file);
@@ -36,21 +39,109 @@ internal static class OutputFiles
             throw new CliException(ExitCodes.OutputNotWritable, $"Output '{full}' is a folder; give a file name.");
         }
 
-        PrepareFolder(Path.GetDirectoryName(full)!);
+        var existing = Path.GetDirectoryName(full);
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new CliException(ExitCodes.OutputNotWritable, $"Cannot write '{full}': '{existing}' is a file, not a folder.");
+            }
+
+            existing = Path.GetDirectoryName(existing);
+        }
+
+        if (existing is null)
+        {
+            throw new CliException(ExitCodes.OutputNotWritable, $"Cannot write '{full}': no folder of its path exists.");
+        }
+
+        Guard(full, () =>
+        {
+            var probe = Path.Combine(existing, $".onnx-xai-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        });
         return full;
     }
 
-    /// <summary>Writes a float32 .npy file.</summary>
-    public static void WriteNpy(string path, FloatTensor tensor) => Guard(path, () => Npy.Write(path, tensor));
+    /// <summary>
+    /// Refuses an output inside an input folder: a second run would read the tool's own outputs (overlay PNGs) as
+    /// inputs. Paths are compared after resolving links, so a link cannot hide the nesting.
+    /// </summary>
+    public static void RefuseInsideInput(string output, string? input)
+    {
+        if (string.IsNullOrWhiteSpace(input) || !Directory.Exists(input))
+        {
+            return;
+        }
 
-    /// <summary>Writes an int64 .npy vector.</summary>
-    public static void WriteInt64(string path, long[] values) => Guard(path, () => Npy.WriteInt64(path, values, values.Length));
+        var folder = Resolve(Path.GetFullPath(input));
+        var target = Resolve(Path.GetFullPath(output));
+        if (target == folder || target.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.Usage, $"Output '{target}' is inside the input folder '{folder}': a later run would read this run's outputs as input images. Choose an output outside the input folder.");
+        }
+    }
 
-    /// <summary>Writes bytes.</summary>
-    public static void WriteBytes(string path, byte[] bytes) => Guard(path, () => File.WriteAllBytes(path, bytes));
+    /// <summary>The full path with each existing component that is a link replaced by its final target.</summary>
+    private static string Resolve(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full) ?? "";
+        var resolved = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(resolved, part);
+            try
+            {
+                next = File.ResolveLinkTarget(next, returnFinalTarget: true)?.FullName ?? next;
+            }
+            catch (IOException)
+            {
+                // Not there (yet): nothing to resolve.
+            }
 
-    /// <summary>Writes text (UTF-8).</summary>
-    public static void WriteText(string path, string text) => Guard(path, () => File.WriteAllText(path, text));
+            resolved = next;
+        }
+
+        return resolved.TrimEnd(Path.DirectorySeparatorChar) is { Length: > 0 } trimmed ? trimmed : resolved;
+    }
+
+    /// <summary>Writes a float32 .npy file atomically.</summary>
+    public static void WriteNpy(string path, FloatTensor tensor) => WriteAtomically(path, temporary => Npy.Write(temporary, tensor));
+
+    /// <summary>Writes an int64 .npy vector atomically.</summary>
+    public static void WriteInt64(string path, long[] values) => WriteAtomically(path, temporary => Npy.WriteInt64(temporary, values, values.Length));
+
+    /// <summary>Writes bytes atomically.</summary>
+    public static void WriteBytes(string path, byte[] bytes) => WriteAtomically(path, temporary => File.WriteAllBytes(temporary, bytes));
+
+    /// <summary>Writes text (UTF-8) atomically.</summary>
+    public static void WriteText(string path, string text) => WriteAtomically(path, temporary => File.WriteAllText(temporary, text));
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary file in the same folder, renamed over the target only once
+    /// complete: a reader sees the old file or the new one, never a half-written one, and a failure leaves no
+    /// temporary behind.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<string> write)
+    {
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        Guard(full, () =>
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                write(temporary);
+                File.Move(temporary, full, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+        });
+    }
 
     /// <summary>Runs a write, mapping I/O failures to a readable error naming <paramref name="path"/>.</summary>
     public static void Guard(string path, Action write)

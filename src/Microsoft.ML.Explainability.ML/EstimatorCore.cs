@@ -18,10 +18,7 @@ internal sealed class EstimatorCore
         ArgumentNullException.ThrowIfNull(options);
         Settings = options.ToSettings(kind, method);
         configure?.Invoke(Settings);
-        if (Settings.RawMapColumnName is not null && !Settings.IsCam)
-        {
-            throw new ArgumentException($"A raw layer map exists only for CAM methods, not for {method}.", nameof(options));
-        }
+        ExplainSettingsValidator.Validate(Settings, options.Limits ?? throw new ArgumentException("Limits must not be null.", nameof(options)));
 
         Model = options.LoadModel();
     }

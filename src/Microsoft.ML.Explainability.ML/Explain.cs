@@ -53,7 +53,7 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         /// <summary>Saliency: |gradient| (the default) or the signed gradient.</summary>
         public bool Absolute { get; set; } = true;
 
-        /// <summary>SmoothGrad family: noisy samples per row. Default 50.</summary>
+        /// <summary>SmoothGrad family: noisy samples per row. Default 50; at most <see cref="ExplainLimits.MaxSamples"/> of <see cref="ExplainOptionsBase.Limits"/>.</summary>
         public int Samples { get; set; } = 50;
 
         /// <summary>SmoothGrad family: noise σ as a fraction of each row's value range. Default 0.15.</summary>
@@ -62,7 +62,7 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         /// <summary>SmoothGrad family: the noise seed. Default 0.</summary>
         public int Seed { get; set; }
 
-        /// <summary>Integrated gradients: quadrature points. Default 50.</summary>
+        /// <summary>Integrated gradients: quadrature points. Default 50; at most <see cref="ExplainLimits.MaxSteps"/> of <see cref="ExplainOptionsBase.Limits"/>.</summary>
         public int Steps { get; set; } = 50;
 
         /// <summary>LRP: the composite. Default <see cref="LrpCompositeKind.EpsilonPlus"/>.</summary>

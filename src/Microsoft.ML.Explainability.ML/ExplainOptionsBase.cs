@@ -55,7 +55,7 @@ public abstract class ExplainOptionsBase
     /// <summary>Optional column with the explained output's value (logit) at that class (<c>Single</c>).</summary>
     public string? ScoreColumnName { get; set; }
 
-    /// <summary>Rows read ahead and explained in one ONNX Runtime call. Default 32. Memory is bounded by one batch.</summary>
+    /// <summary>Rows read ahead and explained in one ONNX Runtime call. Default 32; 1 to <see cref="ExplainLimits.MaxBatchSize"/> of <see cref="Limits"/>. Memory is bounded by one batch.</summary>
     public int BatchSize { get; set; } = 32;
 
     /// <summary>CUDA device to run on (with the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package); null (the default): the CPU.</summary>
@@ -64,45 +64,19 @@ public abstract class ExplainOptionsBase
     /// <summary>When CUDA was asked for but cannot be used, run on the CPU instead of throwing. Default true.</summary>
     public bool FallbackToCpu { get; set; } = true;
 
-    /// <summary>Threads inside one ONNX Runtime operator; 0 (the default) lets ONNX Runtime choose.</summary>
+    /// <summary>Threads inside one ONNX Runtime operator; 0 (the default) lets ONNX Runtime choose; at most <see cref="ExplainLimits.MaxIntraOpThreads"/> of <see cref="Limits"/>.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Checks the options and copies them into the settings an explain transformer stores.</summary>
+    /// <summary>
+    /// The bounds the settings must respect (batch size, threads, steps, samples), checked when the estimator is made
+    /// and again when a saved pipeline is loaded. Default <see cref="ExplainLimits.Default"/>; raise a bound explicitly
+    /// with a copy, e.g. <c>ExplainLimits.Default with { MaxBatchSize = 16_384 }</c>.
+    /// </summary>
+    public ExplainLimits Limits { get; set; } = ExplainLimits.Default;
+
+    /// <summary>Copies the options into the settings an explain transformer stores (checked by <see cref="ExplainSettingsValidator"/>).</summary>
     internal ExplainSettings ToSettings(string kind, ExplanationMethod method)
     {
-        Require(OutputColumnName, nameof(OutputColumnName));
-        Require(InputColumnName, nameof(InputColumnName));
-        if (BatchSize < 1)
-        {
-            throw new ArgumentException($"BatchSize is {BatchSize}: BatchSize must be at least 1.");
-        }
-
-        if (GpuDeviceId is < 0)
-        {
-            throw new ArgumentException($"GpuDeviceId is {GpuDeviceId}: GpuDeviceId must be non-negative (or null for the CPU).");
-        }
-
-        if (IntraOpThreads < 0)
-        {
-            throw new ArgumentException($"IntraOpThreads is {IntraOpThreads}: IntraOpThreads must be 0 (automatic) or positive.");
-        }
-
-        if (Std is not null && Std.Any(s => !(s > 0) || float.IsInfinity(s)))
-        {
-            throw new ArgumentException("Std: every standard deviation must be finite and positive.");
-        }
-
-        if (Mean is not null && Mean.Any(m => !float.IsFinite(m)))
-        {
-            throw new ArgumentException("Mean: every mean must be finite.");
-        }
-
-        var outputs = new[] { OutputColumnName, ClassColumnName, ScoreColumnName, RawColumnName }.Where(n => n is not null).ToArray();
-        if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
-        {
-            throw new ArgumentException($"The output column names must differ: {string.Join(", ", outputs.Select(n => $"'{n}'"))}.");
-        }
-
         return new ExplainSettings
         {
             Kind = kind,
@@ -144,13 +118,5 @@ public abstract class ExplainOptionsBase
         }
 
         return OnnxModel.Load(ModelFile);
-    }
-
-    private static void Require(string? value, string name)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new ArgumentException($"{name} must be a column name.", name);
-        }
     }
 }

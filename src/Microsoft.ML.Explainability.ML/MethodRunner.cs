@@ -85,7 +85,8 @@ internal sealed class MethodRunner : IDisposable
                 _run = (batch, targets, _) => FromAttribution(guided.Explain(batch, targets), reduction);
                 break;
             case ExplanationMethod.IntegratedGradients:
-                var ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = settings.Steps, Output = settings.ModelOutputName, Execution = execution });
+                // Steps were checked against ExplainLimits.MaxSteps (which the caller may have raised) by ExplainSettingsValidator.
+                var ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = settings.Steps, MaxSteps = Math.Max(settings.Steps, IntegratedGradientsOptions.DefaultMaxSteps), Output = settings.ModelOutputName, Execution = execution });
                 _explainer = ig;
                 _run = (batch, targets, _) => FromAttribution(ig.Explain(batch, targets), reduction);
                 break;

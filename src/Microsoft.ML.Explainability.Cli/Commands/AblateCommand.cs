@@ -22,7 +22,7 @@ internal static class AblateCommand
     /// <summary>The factors of <c>--factors</c>.</summary>
     public static readonly IReadOnlyList<string> FactorNames = ["layer", "relu", "gradient", "pooling"];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var options = new CommonOptions();
         var method = new Option<string>("--method") { Description = "The CAM method whose components are ablated (grad-cam, grad-cam-plus-plus, score-cam, …).", DefaultValueFactory = _ => "grad-cam" };
@@ -65,9 +65,13 @@ internal static class AblateCommand
                 throw new CliException(ExitCodes.Usage, "--curve-steps and --batch-size must be positive and --correlation-runs at least 2.");
             }
 
-            var folder = OutputFiles.PrepareFolder(CommonOptions.Required(result, report, "the report folder"));
+            CommonOptions.RequireRange(batchSize, CommonOptions.MaxBatchSize, "--batch-size", "each row of a call holds its forward and backward activations");
+            var reportFolder = CommonOptions.Required(result, report, "the report folder");
+            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            OutputFiles.RefuseInsideInput(reportFolder, input);
+            using var staged = StagedFolder.Create(reportFolder);
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
-            var batch = InputLoader.Load(CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images"), model, options.ImageOptions(result));
+            var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             if (batch.Tensor.Rank != 4)
             {
                 throw new CliException(ExitCodes.BadInput, $"The ablation study explains images [N, C, H, W]; the input has shape {batch.Tensor.ShapeText}.");
@@ -88,23 +92,25 @@ internal static class AblateCommand
                 FaithfulnessCorrelation = new FaithfulnessCorrelationOptions { Runs = correlationRuns, Seed = result.GetValue(options.Seed) },
                 Execution = new ExecutionOptions { BatchSize = batchSize },
             };
-            Run(model.Model, batch, targets, study, chosen.Name, folder, output);
+            Run(model.Model, batch, targets, study, chosen.Name, staged.Staging, output, cancellation);
+            staged.Commit();
+            output.WriteLine($"wrote ablation.csv, ablation.md and ablation.html to {staged.Target}");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    /// <summary>Runs the study and writes its report; returns it.</summary>
-    public static AblationResult Run(Onnx.OnnxModel model, InputBatch batch, long[]? targets, AblationOptions options, string methodName, string folder, TextWriter output)
+    /// <summary>Runs the study, then writes its report into <paramref name="folder"/> (nothing is written before the study succeeds); returns it.</summary>
+    public static AblationResult Run(Onnx.OnnxModel model, InputBatch batch, long[]? targets, AblationOptions options, string methodName, string folder, TextWriter output, CancellationToken cancellation)
     {
         var (variants, _) = AblationStudy.Plan(model, options);
         output.WriteLine($"ablation of {methodName}: {variants.Count} variants on {batch.Tensor.BatchSize} images (default: {variants[0].Setting})");
         AblationResult? result = null;
-        ProgressDisplay.Run(output, progress => result = AblationStudy.Run(model, batch.Tensor, targets, options, progress($"ablation of {methodName}")));
+        ProgressDisplay.Run(output, progress => result = AblationStudy.Run(model, batch.Tensor, targets, options, progress($"ablation of {methodName}"), cancellation));
+        cancellation.ThrowIfCancellationRequested();
         var title = $"Ablation study of {methodName}";
         OutputFiles.Guard(folder, () => AblationReport.Write(result!, batch.Display, folder, title, heatmapSamples: 4, captions: batch.Names));
         output.WriteLine(result!.ToMarkdown(title).Split("\n## All statistics")[0].TrimEnd());
-        output.WriteLine($"wrote ablation.csv, ablation.md and ablation.html to {folder}");
         return result;
     }
 

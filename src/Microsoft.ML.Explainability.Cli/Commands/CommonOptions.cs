@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Inputs;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
@@ -7,6 +8,18 @@ namespace Microsoft.ML.Explainability.Cli.Commands;
 /// <summary>Options several commands share, and their parsing.</summary>
 internal sealed class CommonOptions
 {
+    /// <summary>Largest <c>--steps</c>: integrated gradients' Gauss–Legendre set-up grows as steps².</summary>
+    public const int MaxSteps = IntegratedGradientsOptions.DefaultMaxSteps;
+
+    /// <summary>Largest <c>--samples</c> (SmoothGrad noisy copies per row).</summary>
+    public const int MaxSamples = 10_000;
+
+    /// <summary>Largest <c>--masks</c> (RISE forward passes per row).</summary>
+    public const int MaxMasks = 1_000_000;
+
+    /// <summary>Largest <c>--batch-size</c> (rows per ONNX Runtime call, each holding forward and backward activations).</summary>
+    public const int MaxBatchSize = 4096;
+
     public Option<string> Model { get; } = new("--model", "-m") { Description = "The ONNX model (.onnx)." };
 
     public Option<string> Input { get; } = new("--input", "-i") { Description = "A float32 .npy batch (N×C×H×W), an image file, or a folder of images." };
@@ -25,11 +38,11 @@ internal sealed class CommonOptions
 
     public Option<string> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); default: the automatic choice." };
 
-    public Option<int> Steps { get; } = new("--steps") { Description = "Integrated gradients: quadrature points.", DefaultValueFactory = _ => 50 };
+    public Option<int> Steps { get; } = new("--steps") { Description = $"Integrated gradients: quadrature points (1–{MaxSteps}).", DefaultValueFactory = _ => 50 };
 
     public Option<string> Baseline { get; } = new("--baseline") { Description = "Integrated gradients: 'zero' (default), a number, or a .npy of one row or N rows." };
 
-    public Option<int> Samples { get; } = new("--samples") { Description = "SmoothGrad: noisy samples per row.", DefaultValueFactory = _ => 50 };
+    public Option<int> Samples { get; } = new("--samples") { Description = $"SmoothGrad: noisy samples per row (1–{MaxSamples}).", DefaultValueFactory = _ => 50 };
 
     public Option<double> Noise { get; } = new("--noise") { Description = "SmoothGrad: noise level as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
 
@@ -45,9 +58,11 @@ internal sealed class CommonOptions
 
     public Option<string> Stride { get; } = new("--stride") { Description = "Occlusion: stride (H or HxW)." };
 
-    public Option<int> Masks { get; } = new("--masks") { Description = "RISE: random masks.", DefaultValueFactory = _ => 4000 };
+    public Option<int> Masks { get; } = new("--masks") { Description = $"RISE: random masks (1–{MaxMasks}).", DefaultValueFactory = _ => 4000 };
 
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Rows per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = $"Rows per ONNX Runtime call (1–{MaxBatchSize}).", DefaultValueFactory = _ => 32 };
+
+    public Option<long> MaxPixels { get; } = new("--max-pixels") { Description = $"Images: the largest width × height read or resized to (checked from the file's header before decoding; default {Inputs.ImageOptions.DefaultMaxPixels}).", DefaultValueFactory = _ => Inputs.ImageOptions.DefaultMaxPixels };
 
     public void AddInputOptions(Command command)
     {
@@ -59,6 +74,7 @@ internal sealed class CommonOptions
         command.Options.Add(Mean);
         command.Options.Add(Std);
         command.Options.Add(Grayscale);
+        command.Options.Add(MaxPixels);
     }
 
     public void AddMethodOptions(Command command)
@@ -69,21 +85,35 @@ internal sealed class CommonOptions
         }
     }
 
-    public ImageOptions ImageOptions(ParseResult result) => new()
+    public ImageOptions ImageOptions(ParseResult result)
     {
-        Size = Inputs.ImageOptions.ParseSize(result.GetValue(Size)),
-        Mean = Inputs.ImageOptions.ParseFloats(result.GetValue(Mean), "--mean") ?? [0f],
-        Std = Inputs.ImageOptions.ParseFloats(result.GetValue(Std), "--std") ?? [1f],
-        Grayscale = result.GetValue(Grayscale),
-    };
+        long maxPixels = result.GetValue(MaxPixels);
+        if (maxPixels < 1)
+        {
+            throw new CliException(ExitCodes.Usage, "--max-pixels must be positive.");
+        }
 
-    public MethodOptions MethodOptions(ParseResult result, bool raw = false)
+        return new()
+        {
+            Size = Inputs.ImageOptions.ParseSize(result.GetValue(Size), "--size", maxPixels),
+            Mean = Inputs.ImageOptions.ParseFloats(result.GetValue(Mean), "--mean") ?? [0f],
+            Std = Inputs.ImageOptions.ParseFloats(result.GetValue(Std), "--std") ?? [1f],
+            Grayscale = result.GetValue(Grayscale),
+            MaxPixels = maxPixels,
+        };
+    }
+
+    public MethodOptions MethodOptions(ParseResult result, CancellationToken cancellation, bool raw = false)
     {
         int steps = result.GetValue(Steps), samples = result.GetValue(Samples), batch = result.GetValue(BatchSize), masks = result.GetValue(Masks);
         double noise = result.GetValue(Noise);
-        if (steps < 1 || samples < 1 || batch < 1 || masks < 1 || !(noise >= 0) || double.IsInfinity(noise))
+        RequireRange(steps, MaxSteps, "--steps", "integrated gradients' Gauss–Legendre set-up grows as steps²");
+        RequireRange(samples, MaxSamples, "--samples", "one noisy copy of each row per sample");
+        RequireRange(masks, MaxMasks, "--masks", "one masked forward pass per mask and row");
+        RequireRange(batch, MaxBatchSize, "--batch-size", "each row of a call holds its forward and backward activations");
+        if (!(noise >= 0) || double.IsInfinity(noise))
         {
-            throw new CliException(ExitCodes.Usage, "--steps, --samples, --masks and --batch-size must be positive, and --noise finite and non-negative.");
+            throw new CliException(ExitCodes.Usage, "--noise must be finite and non-negative.");
         }
 
         return new MethodOptions
@@ -102,7 +132,17 @@ internal sealed class CommonOptions
             Stride = result.GetValue(Stride),
             Masks = masks,
             BatchSize = batch,
+            Cancellation = cancellation,
         };
+    }
+
+    /// <summary>Refuses a count outside 1…<paramref name="max"/> at once, before any work that would grow with it.</summary>
+    public static void RequireRange(int value, int max, string option, string why)
+    {
+        if (value < 1 || value > max)
+        {
+            throw new CliException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{option} {value} is outside 1–{max} ({why})."));
+        }
     }
 
     /// <summary>The targets of <c>--targets</c> or <c>--target</c> (null: the predicted class of every row).</summary>

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Explainability.Cli.Commands;
 /// <summary><c>compile --model M.onnx --method NAME [--layer T] --output E.onnx</c>: a standalone explaining model (see <see cref="ExplanationCompiler"/>).</summary>
 internal static class CompileCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var options = new CommonOptions();
         var method = new Option<string>("--method") { Description = "grad-cam, hires-cam, grad-cam-plus-plus, xgrad-cam, layer-cam, grad-cam-element-wise, saliency, gradient, input-x-gradient, guided-backprop, deconvnet or lrp." };
@@ -42,7 +42,8 @@ internal static class CompileCommand
                     High = ImageOptions.ParseFloats(result.GetValue(options.High), "--high"),
                 },
             });
-            OutputFiles.Guard(path, () => compiled.Model.Save(path));
+            cancellation.ThrowIfCancellationRequested();
+            OutputFiles.WriteAtomically(path, compiled.Model.Save);
             output.WriteLine($"compiled {compiled.Method} ({compiled.Detail}) into {path}");
             output.WriteLine($"  inputs: {string.Join(", ", compiled.Model.InputNames)} {(compiled.Model.InputNames.Contains(ExplanationCompiler.TargetsInput) ? "" : $" (+ optional int64 '{ExplanationCompiler.TargetsInput}' [N], -1 = predicted class)")}");
             output.WriteLine($"  outputs: {string.Join(", ", compiled.Model.OutputNames)}; '{ExplanationCompiler.SaliencyOutput}' is {compiled.SaliencyShape}");

@@ -17,7 +17,7 @@ internal static class EvaluateCommand
     /// <summary>The metrics of <c>--metrics</c>.</summary>
     public static readonly IReadOnlyList<string> MetricNames = ["deletion", "insertion", "faithfulness-correlation", "sparseness", "complexity"];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var options = new CommonOptions();
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (see `methods`)." };
@@ -47,34 +47,39 @@ internal static class EvaluateCommand
                 throw new CliException(ExitCodes.Usage, "--curve-steps must be positive.");
             }
 
-            var folder = OutputFiles.PrepareFolder(CommonOptions.Required(result, report, "the report folder"));
+            var reportFolder = CommonOptions.Required(result, report, "the report folder");
+            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            OutputFiles.RefuseInsideInput(reportFolder, input);
+            using var staged = StagedFolder.Create(reportFolder);
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
-            var batch = InputLoader.Load(CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images"), model, options.ImageOptions(result));
+            var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
-            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result), curveSteps, folder, output, captions: null);
+            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation), curveSteps, staged.Staging, output, captions: null);
+            staged.Commit();
+            output.WriteLine($"wrote report.csv, report.md and report.html to {staged.Target}");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    /// <summary>Evaluates and writes the report; returns it.</summary>
+    /// <summary>
+    /// Evaluates, then writes the report (and each method's .npy) into <paramref name="folder"/>: nothing is written
+    /// until every method and metric has run, and <see cref="MethodOptions.Cancellation"/> stops the run between
+    /// batches of the metrics.
+    /// </summary>
     public static EvaluationReport Run(ModelFile model, InputBatch batch, IReadOnlyList<ExplanationMethod> methods, IReadOnlyList<string> metrics, long[]? targets, MethodOptions options, int curveSteps, string folder, TextWriter output, IReadOnlyList<string>? captions, string title = "Explanation evaluation", bool writeExplanations = true)
     {
         var report = new EvaluationReport();
-        var explanations = new List<(string Method, FloatTensor Values)>();
+        var explanations = new List<(string Method, FloatTensor Raw, FloatTensor Values)>();
+        var cancel = options.Cancellation;
         using var scorer = new ModelScorer(model.Model, null, options.Execution);
         ProgressDisplay.Run(output, progress =>
         {
             foreach (var method in methods)
             {
-                var result = method.Run!(model.Model, batch.Tensor, targets, options);
-                if (writeExplanations)
-                {
-                    OutputFiles.WriteNpy(Path.Combine(folder, method.Name + ".npy"), result.Values);
-                }
-
+                var result = method.Compute(model.Model, batch.Tensor, targets, options);
                 var values = AsInputShaped(result.Values, method.Kind, batch.Tensor);
-                explanations.Add((method.Name, values));
+                explanations.Add((method.Name, result.Values, values));
                 var resolved = targets ?? result.Targets;
                 foreach (var metric in metrics)
                 {
@@ -82,19 +87,21 @@ internal static class EvaluateCommand
                     switch (metric)
                     {
                         case "deletion":
-                            report.AddCurves(method.Name, DeletionInsertion.Deletion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter));
+                            report.AddCurves(method.Name, DeletionInsertion.Deletion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter, cancel));
                             break;
                         case "insertion":
-                            report.AddCurves(method.Name, DeletionInsertion.Insertion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter));
+                            report.AddCurves(method.Name, DeletionInsertion.Insertion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter, cancel));
                             break;
                         case "faithfulness-correlation":
-                            report.Add(method.Name, metric, FaithfulnessCorrelation.Run(scorer, batch.Tensor, values, resolved, new FaithfulnessCorrelationOptions { Seed = options.Seed }, reporter), higherIsBetter: true);
+                            report.Add(method.Name, metric, FaithfulnessCorrelation.Run(scorer, batch.Tensor, values, resolved, new FaithfulnessCorrelationOptions { Seed = options.Seed }, reporter, cancel), higherIsBetter: true);
                             break;
                         case "sparseness":
+                            cancel.ThrowIfCancellationRequested();
                             report.Add(method.Name, metric, Complexity.Sparseness(values), higherIsBetter: true);
                             reporter.Report(new EvaluationProgress(metric, 1, 1));
                             break;
                         default:
+                            cancel.ThrowIfCancellationRequested();
                             report.Add(method.Name, metric, Complexity.EntropyComplexity(values), higherIsBetter: false);
                             reporter.Report(new EvaluationProgress(metric, 1, 1));
                             break;
@@ -103,12 +110,21 @@ internal static class EvaluateCommand
             }
         });
 
+        cancel.ThrowIfCancellationRequested();
+        if (writeExplanations)
+        {
+            foreach (var (method, raw, _) in explanations)
+            {
+                OutputFiles.WriteNpy(Path.Combine(folder, method + ".npy"), raw);
+            }
+        }
+
         OutputFiles.Guard(folder, () =>
         {
             ReportWriters.WriteCsv(report, Path.Combine(folder, "report.csv"));
             ReportWriters.WriteMarkdown(report, Path.Combine(folder, "report.md"), title);
             var html = new HtmlReport(report, title);
-            foreach (var (method, values) in explanations.Where(_ => batch.Tensor.Rank == 4))
+            foreach (var (method, _, values) in explanations.Where(_ => batch.Tensor.Rank == 4))
             {
                 html.AddHeatmaps(method, batch.Display, values, maxSamples: 8, colormap: HeatmapColormap.Jet, captions: captions ?? batch.Names);
             }
@@ -116,7 +132,6 @@ internal static class EvaluateCommand
             html.Save(Path.Combine(folder, "report.html"));
         });
         output.WriteLine(ReportWriters.ToMarkdown(report, title).Split("\n## All statistics")[0].TrimEnd());
-        output.WriteLine($"wrote report.csv, report.md and report.html to {folder}");
         return report;
     }
 

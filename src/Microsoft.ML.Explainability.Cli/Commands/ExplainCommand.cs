@@ -13,7 +13,7 @@ namespace Microsoft.ML.Explainability.Cli.Commands;
 /// </summary>
 internal static class ExplainCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var options = new CommonOptions();
         var method = new Option<string>("--method") { Description = "The method (see `methods`)." };
@@ -40,51 +40,65 @@ internal static class ExplainCommand
             }
 
             var target = CommonOptions.Required(result, outputOption, "OUT.npy or an output folder");
+            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            OutputFiles.RefuseInsideInput(target, input);
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
-            var batch = InputLoader.Load(CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images"), model, options.ImageOptions(result));
+            var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
-            Run(model, batch, chosen, targets, options.MethodOptions(result, isRaw), target, output);
+            var methodOptions = options.MethodOptions(result, cancellation, isRaw);
+            if (target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+            {
+                var file = OutputFiles.PrepareFile(target);
+                var values = Compute(model, batch, chosen, targets, methodOptions, output);
+                OutputFiles.WriteNpy(file, values.Values);
+                output.WriteLine($"wrote {file}");
+                return ExitCodes.Success;
+            }
+
+            using var staged = StagedFolder.Create(target);
+            var computed = Compute(model, batch, chosen, targets, methodOptions, output);
+            var written = Write(batch, chosen, computed, methodOptions, staged.Staging);
+            staged.Commit();
+            output.WriteLine($"wrote {written} to {staged.Target}");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    /// <summary>Explains <paramref name="batch"/> and writes the result; returns the values.</summary>
-    public static MethodResult Run(ModelFile model, InputBatch batch, ExplanationMethod method, long[]? targets, MethodOptions options, string target, TextWriter output)
+    /// <summary>Explains <paramref name="batch"/> (finite values only, see <see cref="ExplanationMethod.Compute"/>) and prints what was done.</summary>
+    public static MethodResult Compute(ModelFile model, InputBatch batch, ExplanationMethod method, long[]? targets, MethodOptions options, TextWriter output)
     {
-        bool single = target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
-        var path = single ? OutputFiles.PrepareFile(target) : OutputFiles.PrepareFolder(target);
         var clock = Stopwatch.StartNew();
-        var result = method.Run!(model.Model, batch.Tensor, targets, options);
+        var result = method.Compute(model.Model, batch.Tensor, targets, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{method.Name}: {batch.Tensor.BatchSize} rows {batch.Tensor.ShapeText} -> {result.Values.ShapeText} in {clock.ElapsedMilliseconds} ms{(result.Detail is null ? "" : "; " + result.Detail)}"));
-        if (single)
-        {
-            OutputFiles.WriteNpy(path, result.Values);
-            output.WriteLine($"wrote {path}");
-            return result;
-        }
+        return result;
+    }
 
-        var npy = Path.Combine(path, method.Name + (options.Raw ? ".raw" : "") + ".npy");
-        OutputFiles.WriteNpy(npy, result.Values);
+    /// <summary>Writes the values, the targets and one overlay PNG per row into <paramref name="folder"/> (created); returns a summary of what was written.</summary>
+    public static string Write(InputBatch batch, ExplanationMethod method, MethodResult result, MethodOptions options, string folder)
+    {
+        OutputFiles.Guard(folder, () => Directory.CreateDirectory(folder));
+        var npy = method.Name + (options.Raw ? ".raw" : "") + ".npy";
+        OutputFiles.WriteNpy(Path.Combine(folder, npy), result.Values);
         if (result.Targets is { } resolved)
         {
-            OutputFiles.WriteInt64(Path.Combine(path, "targets.npy"), resolved);
+            OutputFiles.WriteInt64(Path.Combine(folder, "targets.npy"), resolved);
         }
 
         int images = 0;
         for (int row = 0; row < batch.Tensor.BatchSize; row++)
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             var png = OutputFiles.OverlayPng(batch, result.Values, method.Kind, row);
             if (png is null)
             {
                 break;
             }
 
-            OutputFiles.WriteBytes(Path.Combine(path, $"{batch.Names[row]}.{method.Name}.png"), png);
+            OutputFiles.WriteBytes(Path.Combine(folder, $"{batch.Names[row]}.{method.Name}.png"), png);
             images++;
         }
 
-        output.WriteLine($"wrote {npy}{(images > 0 ? $" and {images} overlay PNGs" : "")} to {path}");
-        return result;
+        return $"{npy}{(images > 0 ? $" and {images} overlay PNGs" : "")}";
     }
 }

@@ -24,7 +24,7 @@ internal static class QuickStartCommand
     /// <summary>The methods shown, in column order.</summary>
     public static readonly IReadOnlyList<string> MethodNames = ["grad-cam", "saliency", "integrated-gradients", "lrp"];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var outputOption = new Option<string>("--output", "-o") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("out", "quickstart") };
         var count = new Option<int>("--count", "-n") { Description = "Images of the bundled sample to explain (1–1000).", DefaultValueFactory = _ => 8 };
@@ -39,7 +39,7 @@ internal static class QuickStartCommand
                 throw new CliException(ExitCodes.Usage, "--count must be between 1 and 1000.");
             }
 
-            Run(result.GetValue(outputOption) ?? Path.Combine("out", "quickstart"), n, output);
+            Run(result.GetValue(outputOption) ?? Path.Combine("out", "quickstart"), n, output, cancellation);
             return ExitCodes.Success;
         });
         return command;
@@ -48,28 +48,35 @@ internal static class QuickStartCommand
     /// <summary>The bundled assets folder (next to the tool's assembly).</summary>
     public static string AssetsFolder => Path.Combine(AppContext.BaseDirectory, "assets");
 
-    public static void Run(string folder, int count, TextWriter output)
+    /// <summary>Runs the quick start into <paramref name="folder"/>, all or nothing (see <see cref="StagedFolder"/>).</summary>
+    public static void Run(string folder, int count, TextWriter output, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        var root = OutputFiles.PrepareFolder(folder);
+        using var staged = StagedFolder.Create(folder);
+        var root = staged.Staging;
+        var final = staged.Target;
         var modelPath = Path.Combine(AssetsFolder, "fmnist_cnn.onnx");
         var model = ModelFile.Load(modelPath);
         var (pixels, labels) = ReadSample(count);
 
         // The bundled images as PNG files, read back through the same path as `explain --input FOLDER`.
-        var images = OutputFiles.PrepareFolder(Path.Combine(root, "images"));
+        var images = Path.Combine(root, "images");
+        OutputFiles.Guard(images, () => Directory.CreateDirectory(images));
         for (int i = 0; i < count; i++)
         {
             OutputFiles.WriteBytes(Path.Combine(images, string.Create(CultureInfo.InvariantCulture, $"{i:D3}_{Slug(Classes[labels[i]])}.png")), GreyPng(pixels[i]));
         }
 
         var batch = InputLoader.Load(images, model, new ImageOptions { Mean = [0.2860f], Std = [0.3530f], Grayscale = true });
-        output.WriteLine($"quick start: {model.Path}, {count} Fashion-MNIST images ({images})");
-        var options = new MethodOptions { Steps = 32 };
+        output.WriteLine($"quick start: {model.Path}, {count} Fashion-MNIST images ({Path.Combine(final, "images")})");
+        var options = new MethodOptions { Steps = 32, Cancellation = cancellation };
         var results = new Dictionary<string, MethodResult>(StringComparer.Ordinal);
         foreach (var name in MethodNames)
         {
-            results[name] = ExplainCommand.Run(model, batch, Methods.Require(name), null, options, Path.Combine(root, name), output);
+            var method = Methods.Require(name);
+            results[name] = ExplainCommand.Compute(model, batch, method, null, options, output);
+            var written = ExplainCommand.Write(batch, method, results[name], options, Path.Combine(root, name));
+            output.WriteLine($"wrote {written} to {Path.Combine(final, name)}");
         }
 
         var predicted = results["grad-cam"].Targets!;
@@ -84,14 +91,17 @@ internal static class QuickStartCommand
         OutputFiles.Guard(root, () => File.Move(Path.Combine(root, "report.html"), Path.Combine(root, "index.html"), overwrite: true));
 
         // The same Grad-CAM, compiled into a standalone model and run by plain ONNX Runtime.
+        cancellation.ThrowIfCancellationRequested();
         var compiled = ExplanationCompiler.Compile(model.Model, "grad-cam", new CompileOptions());
         var compiledPath = Path.Combine(root, "fmnist_cnn.grad-cam.onnx");
-        OutputFiles.Guard(compiledPath, () => compiled.Model.Save(compiledPath));
+        OutputFiles.WriteAtomically(compiledPath, compiled.Model.Save);
         var maps = RunCompiled(compiledPath, model.Input, batch.Tensor);
         var library = results["grad-cam"].Values.Data;
         double difference = maps.Zip(library, (a, b) => Math.Abs((double)a - b)).Max();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compiled Grad-CAM model: {compiledPath}; plain ONNX Runtime reproduces the library's maps to {difference:E1}"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:F1} s: open {Path.Combine(root, "index.html")} (summary picture: {Path.Combine(root, "summary.png")})"));
+        cancellation.ThrowIfCancellationRequested();
+        staged.Commit();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compiled Grad-CAM model: {Path.Combine(final, "fmnist_cnn.grad-cam.onnx")}; plain ONNX Runtime reproduces the library's maps to {difference:E1}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:F1} s: open {Path.Combine(final, "index.html")} (summary picture: {Path.Combine(final, "summary.png")})"));
     }
 
     /// <summary>Runs a compiled model with ONNX Runtime alone and returns its saliency output.</summary>

@@ -154,7 +154,12 @@ internal static class InputLoader
             throw new CliException(ExitCodes.Usage, $"Model input '{model.Input}' has shape {ShapeText(model.InputShape)}, not an image [N, C, H, W]: give the input as a .npy batch.");
         }
 
-        var size = options.Size ?? (h > 0 && w > 0 ? ((int)h, (int)w) : throw new CliException(ExitCodes.Usage, $"Model input '{model.Input}' has no fixed height and width ({ShapeText(model.InputShape)}): give --size HxW."));
+        var size = options.Size ?? (h > 0 && w > 0 ? (checked((int)h), checked((int)w)) : throw new CliException(ExitCodes.Usage, $"Model input '{model.Input}' has no fixed height and width ({ShapeText(model.InputShape)}): give --size HxW."));
+        if ((long)size.Height * size.Width > options.MaxPixels)
+        {
+            throw new CliException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"Images would be resized to {size.Height}×{size.Width}, above the limit of {options.MaxPixels} pixels (--max-pixels)."));
+        }
+
         int channels = c > 0 ? (int)c : (options.Grayscale ? 1 : 3);
         if (channels is not (1 or 3))
         {
@@ -170,11 +175,17 @@ internal static class InputLoader
 
         bool grey = options.Grayscale || channels == 1;
         int plane = size.Height * size.Width;
-        var data = new float[files.Length * channels * plane];
+        long total = (long)files.Length * channels * plane;
+        if (total > Array.MaxLength)
+        {
+            throw new CliException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{files.Length} images of {channels}×{size.Height}×{size.Width} are {total} values, more than one batch can hold ({Array.MaxLength}): explain fewer or smaller images at a time."));
+        }
+
+        var data = new float[total];
         var display = new float[data.Length];
         for (int n = 0; n < files.Length; n++)
         {
-            var pixels = Decode(files[n], size.Height, size.Width);
+            var pixels = Decode(files[n], size.Height, size.Width, options.MaxPixels);
             for (int p = 0; p < plane; p++)
             {
                 var (r, g, b) = pixels[p];
@@ -198,13 +209,23 @@ internal static class InputLoader
         : values.Count == channels ? values.ToArray()
         : throw new CliException(ExitCodes.Usage, $"{option} has {values.Count} values; give one, or one per channel ({channels}).");
 
-    private static (byte R, byte G, byte B)[] Decode(string file, int height, int width)
+    private static (byte R, byte G, byte B)[] Decode(string file, int height, int width, long maxPixels)
     {
         SKBitmap? decoded;
         try
         {
             using var stream = File.OpenRead(file);
-            decoded = SKBitmap.Decode(stream);
+            using var codec = SKCodec.Create(stream)
+                ?? throw new CliException(ExitCodes.BadInput, $"Image '{file}' cannot be decoded: it is not a PNG, JPEG, BMP, GIF or WebP image, or it is damaged.");
+
+            // The dimensions come from the header: refuse a huge image before any pixel is decoded.
+            long pixels = (long)codec.Info.Width * codec.Info.Height;
+            if (pixels > maxPixels)
+            {
+                throw new CliException(ExitCodes.BadInput, string.Create(CultureInfo.InvariantCulture, $"Image '{file}' declares {codec.Info.Width}×{codec.Info.Height} = {pixels} pixels, above the limit of {maxPixels} (raise it with --max-pixels)."));
+            }
+
+            decoded = SKBitmap.Decode(codec);
         }
         catch (IOException e)
         {

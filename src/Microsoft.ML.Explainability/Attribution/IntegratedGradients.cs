@@ -21,11 +21,12 @@ public sealed class IntegratedGradients : IDisposable
     private bool _disposed;
 
     /// <summary>Prepares the explainer (sessions are created on first use).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Too few steps for the rule, or an unknown rule.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Too few steps for the rule, more than MaxSteps, or an unknown rule.</exception>
     public IntegratedGradients(OnnxModel model, IntegratedGradientsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? new IntegratedGradientsOptions();
+        _options.Validate();
         (_alphas, _weights) = Quadrature.For(_options.Rule, _options.Steps);
         _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output), _options.Rules, _options.Execution);
         if (_options.Baseline is { } baseline)

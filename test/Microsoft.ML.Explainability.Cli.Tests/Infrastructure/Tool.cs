@@ -24,6 +24,35 @@ internal static class Tool
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs the tool in process with a cancellation token and a caller-given output writer (which may cancel it).</summary>
+    public static CliRun Run(StringWriter output, string[] args, CancellationToken cancellationToken)
+    {
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, output, error, cancellationToken);
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Writes 28×28 grey PNGs of the first Fashion-MNIST images into <paramref name="folder"/>.</summary>
+    public static void WritePngs(string folder, int count)
+    {
+        var pixels = Pixels(count);
+        for (int i = 0; i < count; i++)
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(28, 28, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+            for (int p = 0; p < 784; p++)
+            {
+                bitmap.SetPixel(p % 28, p / 28, new SkiaSharp.SKColor(pixels[i][p], pixels[i][p], pixels[i][p]));
+            }
+
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(folder, $"{i:D3}.png"), data.ToArray());
+        }
+    }
+
+    /// <summary>Every file and folder under <paramref name="folder"/>, relative, sorted.</summary>
+    public static string[] Listing(string folder) =>
+        Directory.Exists(folder) ? Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(folder, p)).Order(StringComparer.Ordinal).ToArray() : [];
+
     public static string Model(string name) => Path.Combine(AppContext.BaseDirectory, "assets", "models", name);
 
     /// <summary>A fresh empty folder under the test output.</summary>

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.ML.Explainability.Lrp;
+
+namespace Microsoft.ML.Explainability.ML;
+
+/// <summary>
+/// The one check of an explain transformer's settings, run both when an estimator is made from options and when a saved
+/// pipeline's <c>settings.json</c> is loaded: names present and distinct, enumerations known, numbers finite and inside
+/// <see cref="ExplainLimits"/>. A saved file is input like any other, so it gets exactly the checks fresh options get.
+/// </summary>
+internal static class ExplainSettingsValidator
+{
+    /// <summary>Checks <paramref name="settings"/> against <paramref name="limits"/>.</summary>
+    /// <exception cref="ArgumentException">A setting is missing, unknown, not finite or out of its range (the message names it and the range).</exception>
+    public static void Validate(ExplainSettings settings, ExplainLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Check();
+        RequireName(settings.OutputColumnName, nameof(settings.OutputColumnName));
+        RequireName(settings.InputColumnName, nameof(settings.InputColumnName));
+        RequireDefined(settings.Method, nameof(settings.Method));
+        RequireDefined(settings.Composite, nameof(settings.Composite));
+        RequireDefined(settings.LrpSeed, nameof(settings.LrpSeed));
+        if (settings.Reduction is { } reduction)
+        {
+            RequireDefined(reduction, nameof(settings.Reduction));
+        }
+
+        RequireRange(settings.BatchSize, 1, limits.MaxBatchSize, nameof(settings.BatchSize), nameof(limits.MaxBatchSize));
+        RequireRange(settings.IntraOpThreads, 0, limits.MaxIntraOpThreads, nameof(settings.IntraOpThreads), nameof(limits.MaxIntraOpThreads));
+        RequireRange(settings.Steps, 1, limits.MaxSteps, nameof(settings.Steps), nameof(limits.MaxSteps));
+        RequireRange(settings.Samples, 1, limits.MaxSamples, nameof(settings.Samples), nameof(limits.MaxSamples));
+        if (settings.GpuDeviceId is < 0)
+        {
+            throw OutOfRange($"GpuDeviceId is {settings.GpuDeviceId}: it must be non-negative (or null for the CPU).");
+        }
+
+        if (!(settings.NoiseLevel >= 0) || double.IsInfinity(settings.NoiseLevel))
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"NoiseLevel is {settings.NoiseLevel}: it must be finite and non-negative."));
+        }
+
+        if (!(settings.Epsilon >= 0) || double.IsInfinity(settings.Epsilon))
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"Epsilon is {settings.Epsilon}: it must be finite and non-negative."));
+        }
+
+        if (settings.Std is { } std && std.Any(s => !(s > 0) || float.IsInfinity(s)))
+        {
+            throw new ArgumentException("Std: every standard deviation must be finite and positive.");
+        }
+
+        if (settings.Mean is { } mean && mean.Any(m => !float.IsFinite(m)))
+        {
+            throw new ArgumentException("Mean: every mean must be finite.");
+        }
+
+        if (settings.InputShape is { } shape && (shape.Length != 3 || shape.Any(d => d < 1)))
+        {
+            throw new ArgumentException($"InputShape [{string.Join(", ", shape)}] must be [C, H, W] with positive sizes.");
+        }
+
+        var outputs = new[] { settings.OutputColumnName, settings.ClassColumnName, settings.ScoreColumnName, settings.RawMapColumnName }.Where(n => n is not null).ToArray();
+        if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
+        {
+            throw new ArgumentException($"The output column names must differ: {string.Join(", ", outputs.Select(n => $"'{n}'"))}.", nameof(settings));
+        }
+
+        if (settings.RawMapColumnName is not null && !settings.IsCam)
+        {
+            throw new ArgumentException($"A raw layer map exists only for CAM methods, not for {settings.Method}.", nameof(settings));
+        }
+    }
+
+    /// <summary>An out-of-range error whose message names the setting (no parameter suffix: the setting is not a parameter).</summary>
+    private static ArgumentOutOfRangeException OutOfRange(string message) => new(message, innerException: null);
+
+    private static void RequireName(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} must be a column name.");
+        }
+    }
+
+    private static void RequireDefined<T>(T value, string name)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            throw OutOfRange($"{name} is {value}: it is not one of {string.Join(", ", Enum.GetNames<T>())}.");
+        }
+    }
+
+    private static void RequireRange(int value, int min, int max, string name, string limit)
+    {
+        if (value < min || value > max)
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"{name} is {value}: it must be between {min} and {max} (ExplainLimits.{limit}; raise the limit explicitly for more)."));
+        }
+    }
+}
