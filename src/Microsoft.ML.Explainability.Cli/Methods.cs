@@ -191,7 +191,7 @@ internal static class Methods
     private static ExplanationMethod Cam(string name, CamMethod method, string description) => new(name, MapKind.Map, description, (model, batch, targets, options) =>
     {
         using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = options.Layer, Execution = options.Execution });
-        var result = cam.Explain(batch, targets);
+        var result = cam.Explain(batch, targets, options.Cancellation);
         return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"target layer {cam.Layer}");
     }, method);
 
@@ -206,14 +206,14 @@ internal static class Methods
             Seed = options.Seed,
             Execution = options.Execution,
         });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         return new MethodResult(result.Attributions, result.Targets, null, result.TargetScores);
     });
 
     private static MethodResult IntegratedGradientsRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
     {
         using var explainer = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = options.Steps, Baseline = Baseline(options.Baseline, batch), Execution = options.Execution });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         var delta = result.ConvergenceDelta is { } d ? d.Max(Math.Abs) : 0;
         return new MethodResult(result.Attributions, result.Targets, string.Create(CultureInfo.InvariantCulture, $"{options.Steps} steps, max |convergence delta| {delta:G3}"), result.TargetScores);
     }
@@ -243,7 +243,7 @@ internal static class Methods
     private static MethodResult FullGradRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
     {
         using var explainer = new FullGrad(model, new FullGradOptions { Execution = options.Execution });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"{explainer.Layers.Count} bias layers", result.TargetScores);
     }
 
@@ -259,7 +259,7 @@ internal static class Methods
         }
 
         using var explainer = new Occlusion(model, new OcclusionOptions { WindowHeight = windowHeight, WindowWidth = windowWidth, StrideY = strideY, StrideX = strideX, BaselineValue = baseline, Execution = options.Execution });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         return new MethodResult(result.Attributions, result.Targets, $"window {windowHeight}×{windowWidth}, stride {strideY}×{strideX}", result.TargetScores);
     }
 
@@ -271,7 +271,7 @@ internal static class Methods
         }
 
         using var explainer = new Rise(model, new RiseOptions { Masks = options.Masks, Seed = options.Seed, Execution = options.Execution });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         var maps = result.Attributions;
         return new MethodResult(new FloatTensor(maps.Data, maps.BatchSize, maps.Shape[^2], maps.Shape[^1]), result.Targets, $"{options.Masks} masks", result.TargetScores);
     }
@@ -291,7 +291,7 @@ internal static class Methods
     private static MethodResult GuidedGradCamRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
     {
         using var explainer = new GuidedGradCam(model, new CamOptions { TargetLayer = options.Layer, Execution = options.Execution });
-        var result = explainer.Explain(batch, targets);
+        var result = explainer.Explain(batch, targets, options.Cancellation);
         return new MethodResult(result.Attributions, result.Targets, $"target layer {explainer.Layer}", result.TargetScores);
     }
 
