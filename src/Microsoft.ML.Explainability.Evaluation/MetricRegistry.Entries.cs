@@ -20,7 +20,7 @@ public static partial class MetricRegistry
         "Area under the target probability as the most relevant pixels are set to the baseline (default: over the removed fraction, unperturbed point included; Quantus: np.trapz dx = 1 without it, black baseline).",
         c =>
         {
-            var curves = DeletionInsertion.Deletion(c.Scorer, c.Inputs, c.Explanations, c.Targets, c.OptionsFor("deletion", () => new DeletionInsertionOptions { Ranking = c.RankingOrDefault }, () => new DeletionInsertionOptions { Baseline = new() { Kind = BaselineKind.Black }, Ranking = c.RankingOrDefault }), c.Progress, c.CancellationToken);
+            var curves = DeletionInsertion.Deletion(c.Scorer, c.Inputs, c.Explanations, c.Targets, c.OptionsFor("deletion", () => new DeletionInsertionOptions { Steps = c.CurveSteps ?? 50, Ranking = c.RankingOrDefault }, () => new DeletionInsertionOptions { Steps = c.CurveSteps ?? 50, Baseline = new() { Kind = BaselineKind.Black }, Ranking = c.RankingOrDefault }), c.Progress, c.CancellationToken);
             return new MetricValues(c.IsQuantus ? curves.UnitStepAuc : curves.Auc, curves);
         });
 
@@ -31,7 +31,7 @@ public static partial class MetricRegistry
         "Area under the target probability as the most relevant pixels are put back onto the baseline (AUC as for deletion).",
         c =>
         {
-            var curves = DeletionInsertion.Insertion(c.Scorer, c.Inputs, c.Explanations, c.Targets, c.OptionsFor("insertion", () => new DeletionInsertionOptions { Ranking = c.RankingOrDefault }, () => new DeletionInsertionOptions { Baseline = new() { Kind = BaselineKind.Black }, Ranking = c.RankingOrDefault }), c.Progress, c.CancellationToken);
+            var curves = DeletionInsertion.Insertion(c.Scorer, c.Inputs, c.Explanations, c.Targets, c.OptionsFor("insertion", () => new DeletionInsertionOptions { Steps = c.CurveSteps ?? 50, Ranking = c.RankingOrDefault }, () => new DeletionInsertionOptions { Steps = c.CurveSteps ?? 50, Baseline = new() { Kind = BaselineKind.Black }, Ranking = c.RankingOrDefault }), c.Progress, c.CancellationToken);
             return new MetricValues(c.IsQuantus ? curves.UnitStepAuc : curves.Auc, curves);
         });
 

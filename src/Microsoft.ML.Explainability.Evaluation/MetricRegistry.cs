@@ -91,6 +91,9 @@ public sealed class MetricContext : IDisposable
     /// <summary>The convention that fills in options not given in <see cref="Options"/>. Default <see cref="EvaluationConvention.Default"/>.</summary>
     public EvaluationConvention Convention { get; init; }
 
+    /// <summary>Steps of the deletion and insertion curves; null: 50.</summary>
+    public int? CurveSteps { get; init; }
+
     /// <summary>Seed of the stochastic metrics (each metric's options default to it). Default 0.</summary>
     public int Seed { get; init; }
 
@@ -292,7 +295,7 @@ public static partial class MetricRegistry
     private static MetricContext WithProgress(MetricContext c, IProgress<EvaluationProgress> sink) => new()
     {
         Model = c.Model, Scorer = c.Scorer, Inputs = c.Inputs, Explanations = c.Explanations, Targets = c.Targets, Explain = c.Explain,
-        Masks = c.Masks, Convention = c.Convention, Seed = c.Seed, Ranking = c.Ranking, Options = c.Options, Progress = sink,
+        Masks = c.Masks, Convention = c.Convention, Seed = c.Seed, CurveSteps = c.CurveSteps, Ranking = c.Ranking, Options = c.Options, Progress = sink,
         CancellationToken = c.CancellationToken,
     };
 }

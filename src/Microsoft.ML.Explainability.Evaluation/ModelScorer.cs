@@ -162,8 +162,9 @@ public sealed class ModelScorer : IDisposable
         return result;
     }
 
-    /// <summary>Targets as given, with null or −1 entries replaced by the predicted class.</summary>
-    internal long[] ResolveTargets(FloatTensor inputs, long[]? targets, CancellationToken cancellationToken)
+    /// <summary>Targets as given, with null or −1 entries replaced by the predicted class (one forward pass per row when any is missing).</summary>
+    /// <exception cref="EvaluationInputException">The target count differs from the row count.</exception>
+    public long[] ResolveTargets(FloatTensor inputs, long[]? targets, CancellationToken cancellationToken)
     {
         EvaluationGuard.CheckTargets(targets, inputs.BatchSize);
         if (targets is not null && targets.All(t => t >= 0))
