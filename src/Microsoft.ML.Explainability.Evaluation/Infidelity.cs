@@ -175,7 +175,9 @@ public static class Infidelity
         var layout = FeatureLayout.Of(inputs);
         var result = new double[inputs.BatchSize];
         var reference = scorer.Scores(inputs, targets, options.Score, cancellationToken);
-        for (int repeat = 0; repeat < options.Samples; repeat++)
+        // With a deterministic baseline every repetition gives the same value: compute it once.
+        int repeats = options.Baseline.Kind == BaselineKind.UniformNoise ? options.Samples : 1;
+        for (int repeat = 0; repeat < repeats; repeat++)
         {
             var baseline = Baselines.Create(inputs, options.Baseline is { Kind: BaselineKind.UniformNoise } b ? new BaselineOptions { Kind = b.Kind, Seed = Seeds.Derive(b.Seed, repeat) } : options.Baseline);
             foreach (var side in options.PatchSizes)
@@ -213,7 +215,7 @@ public static class Infidelity
                         loss += (delta - sum) * (delta - sum);
                     }
 
-                    result[n] += loss / patches.Length / options.PatchSizes.Count / options.Samples;
+                    result[n] += loss / patches.Length / options.PatchSizes.Count / repeats;
                 }
             }
         }
