@@ -206,3 +206,35 @@ internal sealed class MetricCostColumn(bool passes) : IColumn
         }
     }
 }
+
+/// <summary>A quick cost table without BenchmarkDotNet's repetitions: <c>dotnet run -c Release --project eng/Microsoft.ML.Explainability.Benchmarks -- --metric-costs</c>.</summary>
+public static class MetricCostTable
+{
+    /// <summary>Prints, per metric, forward passes and explainer calls per sample and the wall time of one run on 8 images, with the forward-only time for scale.</summary>
+    public static void Print(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        using var fixture = new MetricFixture();
+        fixture.Scorer.Outputs(fixture.Inputs);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++)
+        {
+            fixture.Scorer.Outputs(fixture.Inputs);
+        }
+
+        double forward = clock.Elapsed.TotalMilliseconds / 20;
+        output.WriteLine($"| metric | passes/sample | reruns/sample | ms (8 images) | × forward |");
+        output.WriteLine("|---|---|---|---|---|");
+        foreach (var metric in MetricRegistry.All)
+        {
+            long passes = fixture.Scorer.ForwardPasses, calls = fixture.ExplainerCalls;
+            clock.Restart();
+            fixture.Run(metric.Name);
+            double ms = clock.Elapsed.TotalMilliseconds;
+            output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {metric.Name} | {(fixture.Scorer.ForwardPasses - passes) / (double)MetricRegistryBenchmarks.Images:0.#} | {(fixture.ExplainerCalls - calls) / (double)MetricRegistryBenchmarks.Images:0.##} | {ms:0} | {ms / forward:0} |"));
+        }
+
+        output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"forward only, 8 images: {forward:0.00} ms"));
+    }
+}

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -42,14 +43,19 @@ public readonly record struct FeatureLayout(int Channels, int Height, int Width)
     /// <summary>The saliency s_p = Σ_c a[c, p] of each feature p of one explanation row.</summary>
     public double[] Saliency(ReadOnlySpan<float> row)
     {
-        var s = new double[Features];
-        for (int c = 0; c < Channels; c++)
+        // The channel planes are summed with vectorised float adds (exact for one channel, one rounding per add
+        // otherwise), then widened: every metric reads saliency in float64.
+        Span<float> sum = Features <= 4096 ? stackalloc float[Features] : new float[Features];
+        row[..Features].CopyTo(sum);
+        for (int c = 1; c < Channels; c++)
         {
-            var plane = row.Slice(c * Features, Features);
-            for (int p = 0; p < s.Length; p++)
-            {
-                s[p] += plane[p];
-            }
+            TensorPrimitives.Add(sum, row.Slice(c * Features, Features), sum);
+        }
+
+        var s = new double[Features];
+        for (int p = 0; p < s.Length; p++)
+        {
+            s[p] = sum[p];
         }
 
         return s;

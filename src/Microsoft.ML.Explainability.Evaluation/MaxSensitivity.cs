@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -104,16 +105,11 @@ public static class MaxSensitivity
         return result;
     }
 
+    /// <summary>‖a − b‖₂² (‖a‖₂² for an empty b), vectorised.</summary>
     private static double Norm2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double d = a[i] - (b.IsEmpty ? 0 : b[i]);
-            sum += d * d;
-        }
-
-        return sum;
+        double d = b.IsEmpty ? TensorPrimitives.Norm(a) : TensorPrimitives.Distance(a, b);
+        return d * d;
     }
 }
 
