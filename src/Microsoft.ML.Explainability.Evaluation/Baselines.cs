@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -22,6 +23,12 @@ public enum BaselineKind
     /// ("Evaluating the visualization of what a deep neural network has learned", IEEE TNNLS 2017).
     /// </summary>
     UniformNoise,
+
+    /// <summary>The sample's minimum over all its elements, everywhere: Quantus's "black" baseline (black for any pixel scaling).</summary>
+    Black,
+
+    /// <summary>The sample's maximum over all its elements, everywhere: Quantus's "white" baseline.</summary>
+    White,
 }
 
 /// <summary>How the baseline is made.</summary>
@@ -90,6 +97,12 @@ public static class Baselines
                         b[i] = (float)(min + ((max - min) * random.NextDouble()));
                     }
 
+                    break;
+                case BaselineKind.Black:
+                    b.Fill(TensorPrimitives.Min(x));
+                    break;
+                case BaselineKind.White:
+                    b.Fill(TensorPrimitives.Max(x));
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown baseline kind.");

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -79,6 +80,35 @@ public static class Complexity
         }
 
         return h;
+    }
+
+    /// <summary>
+    /// Effective complexity of Nguyen and Rodríguez Martínez, "On quantitative aspects of model interpretability"
+    /// (2020): the number of elements whose attribution matters, #{i : |a_i| / max_j |a_j| &gt; ε} — Quantus's default
+    /// (abs, normalised by the maximum, ε = 1e-5). An all-zero explanation has effective complexity 0. Lower is simpler.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">Empty or non-finite explanations.</exception>
+    public static double[] EffectiveComplexity(FloatTensor explanations, double epsilon = 1e-5)
+    {
+        EvaluationGuard.RequireInputs(explanations, "explanations");
+        return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+        {
+            var row = explanations.Row(n);
+            float max = TensorPrimitives.MaxMagnitude(row);
+            max = Math.Abs(max);
+            if (max == 0)
+            {
+                return 0.0;
+            }
+
+            int count = 0;
+            foreach (var v in row)
+            {
+                count += Math.Abs(v) / max > epsilon ? 1 : 0;
+            }
+
+            return count;
+        }).ToArray();
     }
 
     /// <summary><see cref="Gini"/> of each explanation row.</summary>

@@ -13,6 +13,9 @@ public sealed class DeletionInsertionOptions
 
     /// <summary>Probability (softmax, as in RISE) or logit. Default probability.</summary>
     public ScoreKind Score { get; init; } = ScoreKind.Probability;
+
+    /// <summary>Tie order and feature unit of the ranking. Default: ties in index order, pixels.</summary>
+    public RankingOptions Ranking { get; init; } = RankingOptions.Default;
 }
 
 /// <summary>
@@ -59,11 +62,11 @@ public static class DeletionInsertion
         ArgumentNullException.ThrowIfNull(scorer);
         EvaluationGuard.RequireExplanations(inputs, explanations);
         options ??= new DeletionInsertionOptions();
-        var layout = FeatureLayout.Of(inputs);
+        var layout = options.Ranking.Layout(inputs);
         var counts = PerturbationRunner.Counts(layout.Features, options.Steps);
         var resolved = scorer.ResolveTargets(inputs, targets, cancellationToken);
         var baseline = Baselines.Create(inputs, options.Baseline);
-        var orders = Enumerable.Range(0, inputs.BatchSize).Select(n => FeatureLayout.MostRelevantFirst(layout.Saliency(explanations.Row(n)))).ToArray();
+        var orders = Enumerable.Range(0, inputs.BatchSize).Select(n => options.Ranking.Order(layout.Saliency(explanations.Row(n)), descending: true, n)).ToArray();
         var curves = PerturbationRunner.Run(scorer, inputs, resolved, options.Score, counts.Length, (n, k, row) =>
         {
             var x = inputs.Row(n);

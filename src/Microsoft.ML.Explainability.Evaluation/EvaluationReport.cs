@@ -69,6 +69,15 @@ public sealed class EvaluationReport
         return Add(method, curves.Name + " AUC", curves.Auc, higherIsBetter ?? (curves.Name is "deletion" ? false : curves.Name is "insertion" ? true : null));
     }
 
+    /// <summary>Attaches curves of a method for plots, without adding a metric (the registry adds the metric's own values).</summary>
+    public EvaluationReport AttachCurves(string method, PerturbationCurves curves)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentNullException.ThrowIfNull(curves);
+        _curves.Add((method, curves));
+        return this;
+    }
+
     /// <summary>Whether higher values of <paramref name="metric"/> are better, when known.</summary>
     public bool? HigherIsBetter(string metric) => _higherIsBetter.TryGetValue(metric, out var v) ? v : null;
 

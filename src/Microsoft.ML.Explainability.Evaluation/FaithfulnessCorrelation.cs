@@ -11,6 +11,16 @@ public sealed class FaithfulnessCorrelationOptions
     /// <summary>Fraction of the features in each subset (at least one feature). Default 0.1.</summary>
     public double SubsetFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// Features in each subset as a count, overriding <see cref="SubsetFraction"/> (capped at the feature count).
+    /// Quantus uses 224 ("subset_size"); the default, null, scales the subset with the input (10 %), so the metric
+    /// means the same on 28×28 and 224×224 images.
+    /// </summary>
+    public int? SubsetSize { get; init; }
+
+    /// <summary>Pixels or channel elements as features. Default pixels.</summary>
+    public FeatureUnit Unit { get; init; } = FeatureUnit.Pixel;
+
     /// <summary>What the subset's features are set to. Default zero.</summary>
     public BaselineOptions Baseline { get; init; } = new();
 
@@ -50,8 +60,8 @@ public static class FaithfulnessCorrelation
             throw new ArgumentOutOfRangeException(nameof(options), "Faithfulness correlation needs at least 2 runs and a subset fraction in (0, 1].");
         }
 
-        var layout = FeatureLayout.Of(inputs);
-        int size = Math.Max(1, (int)Math.Round(options.SubsetFraction * layout.Features));
+        var layout = FeatureLayout.Of(inputs, options.Unit);
+        int size = options.SubsetSize is { } fixedSize ? Math.Clamp(fixedSize, 1, layout.Features) : Math.Max(1, (int)Math.Round(options.SubsetFraction * layout.Features));
         var resolved = scorer.ResolveTargets(inputs, targets, cancellationToken);
         var baseline = Baselines.Create(inputs, options.Baseline);
         var subsets = new int[inputs.BatchSize][][];

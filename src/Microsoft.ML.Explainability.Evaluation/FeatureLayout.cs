@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -15,10 +16,22 @@ public readonly record struct FeatureLayout(int Channels, int Height, int Width)
     /// <summary>Number of features (pixels) per row, H·W.</summary>
     public int Features => Height * Width;
 
-    /// <summary>The layout of a batch of inputs.</summary>
-    public static FeatureLayout Of(FloatTensor inputs)
+    /// <summary>The layout of a batch of inputs, with pixels as features (<see cref="FeatureUnit.Pixel"/>).</summary>
+    public static FeatureLayout Of(FloatTensor inputs) => Of(inputs, FeatureUnit.Pixel);
+
+    /// <summary>
+    /// The layout of a batch of inputs for a feature unit. With <see cref="FeatureUnit.ChannelElement"/> an
+    /// [N, C, H, W] row is seen as one channel of C·H rows (the channel planes stacked), so every element is a feature
+    /// and patch-based metrics tile each channel plane separately only when the patch side divides H.
+    /// </summary>
+    public static FeatureLayout Of(FloatTensor inputs, FeatureUnit unit)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (unit == FeatureUnit.ChannelElement && inputs.Rank == 4)
+        {
+            return new FeatureLayout(1, checked((int)(inputs.Shape[1] * inputs.Shape[2])), checked((int)inputs.Shape[3]));
+        }
+
         return inputs.Rank switch
         {
             4 => new FeatureLayout(checked((int)inputs.Shape[1]), checked((int)inputs.Shape[2]), checked((int)inputs.Shape[3])),
@@ -30,14 +43,19 @@ public readonly record struct FeatureLayout(int Channels, int Height, int Width)
     /// <summary>The saliency s_p = Σ_c a[c, p] of each feature p of one explanation row.</summary>
     public double[] Saliency(ReadOnlySpan<float> row)
     {
-        var s = new double[Features];
-        for (int c = 0; c < Channels; c++)
+        // The channel planes are summed with vectorised float adds (exact for one channel, one rounding per add
+        // otherwise), then widened: every metric reads saliency in float64.
+        Span<float> sum = Features <= 4096 ? stackalloc float[Features] : new float[Features];
+        row[..Features].CopyTo(sum);
+        for (int c = 1; c < Channels; c++)
         {
-            var plane = row.Slice(c * Features, Features);
-            for (int p = 0; p < s.Length; p++)
-            {
-                s[p] += plane[p];
-            }
+            TensorPrimitives.Add(sum, row.Slice(c * Features, Features), sum);
+        }
+
+        var s = new double[Features];
+        for (int p = 0; p < s.Length; p++)
+        {
+            s[p] = sum[p];
         }
 
         return s;
@@ -52,11 +70,47 @@ public readonly record struct FeatureLayout(int Channels, int Height, int Width)
         }
     }
 
+    /// <summary>Sets feature <paramref name="p"/> (all channels) of <paramref name="target"/> to <paramref name="value"/>.</summary>
+    internal void FillFeature(Span<float> target, int p, float value)
+    {
+        for (int c = 0; c < Channels; c++)
+        {
+            target[(c * Features) + p] = value;
+        }
+    }
+
+    /// <summary>The features of the square patches of side <paramref name="side"/> tiling the grid row-major (partial at the right and bottom edges).</summary>
+    internal int[][] Patches(int side)
+    {
+        if (side < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(side), side, "The patch side must be positive.");
+        }
+
+        var patches = new List<int[]>();
+        for (int i0 = 0; i0 < Height; i0 += side)
+        {
+            for (int j0 = 0; j0 < Width; j0 += side)
+            {
+                var patch = new List<int>();
+                for (int i = i0; i < Math.Min(Height, i0 + side); i++)
+                {
+                    for (int j = j0; j < Math.Min(Width, j0 + side); j++)
+                    {
+                        patch.Add((i * Width) + j);
+                    }
+                }
+
+                patches.Add([.. patch]);
+            }
+        }
+
+        return [.. patches];
+    }
+
     /// <summary>Feature indices ordered by descending saliency (most relevant first); ties keep index order.</summary>
-    internal static int[] MostRelevantFirst(double[] saliency) =>
-        Enumerable.Range(0, saliency.Length).OrderByDescending(i => saliency[i]).ToArray();
+    internal static int[] MostRelevantFirst(double[] saliency) => RankingOptions.Default.Order(saliency, descending: true);
 
     /// <summary>Feature indices ordered by ascending saliency (least relevant first); ties keep index order.</summary>
-    internal static int[] LeastRelevantFirst(double[] saliency) =>
-        Enumerable.Range(0, saliency.Length).OrderBy(i => saliency[i]).ToArray();
+    internal static int[] LeastRelevantFirst(double[] saliency) => RankingOptions.Default.Order(saliency, descending: false);
 }

@@ -2,6 +2,22 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
+/// <summary>Which relevance relevance mass accuracy counts.</summary>
+public enum RelevanceMass
+{
+    /// <summary>
+    /// Positive relevance only, Σ_{p∈mask} max(s_p, 0) / Σ_p max(s_p, 0), in [0, 1] — Arras et al.'s definition (they
+    /// evaluate positive relevance, the evidence for the class). The default.
+    /// </summary>
+    PositiveOnly,
+
+    /// <summary>
+    /// Signed relevance, Σ_{p∈mask} s_p / Σ_p s_p, as Quantus computes it (NaN when the total is 0). For signed maps
+    /// (gradients, integrated gradients) it leaves [0, 1] and can change sign with the total.
+    /// </summary>
+    Signed,
+}
+
 /// <summary>
 /// Localisation metrics: how much of an explanation falls on the object, given a ground-truth mask per sample. Every
 /// metric works on the saliency map s_p = Σ_c a[c, p] (see <see cref="FeatureLayout"/>). Masks are [N, H, W],
@@ -53,10 +69,22 @@ public static class Localisation
     /// Relevance mass accuracy of Arras, Osman and Samek, "CLEVR-XAI: A benchmark dataset for the ground truth evaluation
     /// of neural network explanations" (Information Fusion 2022): the share of positive relevance inside the mask,
     /// Σ_{p∈mask} max(s_p, 0) / Σ_p max(s_p, 0) (0 when there is no positive relevance). Range [0, 1], higher is better.
+    /// <paramref name="kind"/> <see cref="RelevanceMass.Signed"/> gives Quantus's signed ratio instead.
     /// </summary>
     /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions, mask shape mismatch or an empty mask.</exception>
-    public static double[] RelevanceMassAccuracy(FloatTensor explanations, FloatTensor masks)
+    public static double[] RelevanceMassAccuracy(FloatTensor explanations, FloatTensor masks, RelevanceMass kind = RelevanceMass.PositiveOnly)
     {
+        if (kind == RelevanceMass.Signed)
+        {
+            var (l, signedInside) = Prepare(explanations, masks);
+            return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+            {
+                var s = l.Saliency(explanations.Row(n));
+                double total = s.Sum(), within = s.Where((_, p) => signedInside[n][p]).Sum();
+                return total != 0 ? within / total : double.NaN;
+            }).ToArray();
+        }
+
         var (layout, inside) = Prepare(explanations, masks);
         var result = new double[explanations.BatchSize];
         for (int n = 0; n < result.Length; n++)
@@ -95,6 +123,123 @@ public static class Localisation
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Attribution localisation of Kohlbrenner, Bauer, Nakajima, Binder, Samek and Lapuschkin, "Towards Best Practice in
+    /// Explaining Neural Network Decisions with LRP" (IJCNN 2020): the share of attribution inside the object mask,
+    /// μ = Σ_{p∈mask} r_p / Σ_p r_p, with r = max(s, 0) (the paper's positive relevance, default) or r = |s|
+    /// (<paramref name="absolute"/>, Quantus's default abs=True); optionally weighted by the mask's share of the image
+    /// (<paramref name="weighted"/>, Quantus's weighted=True: μ·|mask|/P). NaN when the total is 0. Higher is better.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions, mask shape mismatch or an empty mask.</exception>
+    public static double[] AttributionLocalisation(FloatTensor explanations, FloatTensor masks, bool absolute = false, bool weighted = false)
+    {
+        var (layout, inside) = Prepare(explanations, masks);
+        return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+        {
+            var s = layout.Saliency(explanations.Row(n));
+            double within = 0, total = 0;
+            for (int p = 0; p < s.Length; p++)
+            {
+                double r = absolute ? Math.Abs(s[p]) : Math.Max(s[p], 0);
+                total += r;
+                within += inside[n][p] ? r : 0;
+            }
+
+            double ratio = total > 0 ? within / total : double.NaN;
+            return weighted ? ratio * inside[n].Count(v => v) / s.Length : ratio;
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// Area under the ROC curve of the saliency as a detector of mask pixels (Fawcett, "An introduction to ROC
+    /// analysis", Pattern Recognition Letters 2006; Quantus's localisation AUC): the probability that a random object
+    /// pixel has higher saliency than a random background pixel, ties counting ½ (the Mann–Whitney statistic, equal to
+    /// scikit-learn's roc_curve + auc). 0.5 for an uninformative map, 1 for a perfect one. NaN when the mask covers
+    /// every pixel.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions, mask shape mismatch or an empty mask.</exception>
+    public static double[] RocAuc(FloatTensor explanations, FloatTensor masks)
+    {
+        var (layout, inside) = Prepare(explanations, masks);
+        return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+        {
+            var s = layout.Saliency(explanations.Row(n));
+            int positives = inside[n].Count(v => v), negatives = s.Length - positives;
+            if (negatives == 0)
+            {
+                return double.NaN;
+            }
+
+            var ranks = Similarity.Ranks(s);
+            double rankSum = 0;
+            for (int p = 0; p < s.Length; p++)
+            {
+                rankSum += inside[n][p] ? ranks[p] : 0;
+            }
+
+            return (rankSum - (positives * (positives + 1) / 2.0)) / ((double)positives * negatives);
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// Top-k intersection of Theiner, Müller-Budack and Ewerth, "Interpretable Semantic Photo Geolocation" (WACV 2022):
+    /// the fraction of the k most relevant pixels (by signed saliency, ties in index order) that lie inside the mask,
+    /// |top_k(s) ∩ mask| / k; k is capped at the pixel count. With <paramref name="conceptInfluence"/>, divided by the
+    /// mask's share of the image |mask|/P (Quantus's concept_influence). Higher is better.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions, mask shape mismatch or an empty mask.</exception>
+    public static double[] TopKIntersection(FloatTensor explanations, FloatTensor masks, int k, bool conceptInfluence = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var (layout, inside) = Prepare(explanations, masks);
+        return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+        {
+            var s = layout.Saliency(explanations.Row(n));
+            int kk = Math.Min(k, s.Length);
+            double value = (double)FeatureLayout.MostRelevantFirst(s).Take(kk).Count(p => inside[n][p]) / kk;
+            return conceptInfluence ? value * s.Length / inside[n].Count(v => v) : value;
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// Focus of Arias-Duart, Parés, Garcia-Gasulla and Giménez-Ábalos, "Focus! Rating XAI Methods and Finding Biases"
+    /// (FUZZ-IEEE 2022): each input is a 2×2 mosaic of four images, some of the target class; focus is the share of
+    /// positive relevance in the target-class quadrants, Σ_{p∈target quadrants} max(s_p, 0) / Σ_p max(s_p, 0) (1e-9
+    /// added to the denominator, as Quantus). Quadrants split H and W at ⌊H/2⌋ and ⌊W/2⌋, in the order top-left,
+    /// top-right, bottom-left, bottom-right. A mosaic of two target and two other images scores 0.5 for a map that
+    /// ignores the class. Higher is better.
+    /// </summary>
+    /// <param name="explanations">Explanations of the mosaics, [N, C, H, W] or [N, H, W].</param>
+    /// <param name="targetQuadrants">Per mosaic, four flags: whether each quadrant holds an image of the target class.</param>
+    /// <exception cref="EvaluationInputException">Empty or non-finite explanations, or flags that are not four per mosaic.</exception>
+    public static double[] Focus(FloatTensor explanations, IReadOnlyList<bool[]> targetQuadrants)
+    {
+        EvaluationGuard.RequireInputs(explanations, "explanations");
+        ArgumentNullException.ThrowIfNull(targetQuadrants);
+        if (targetQuadrants.Count != explanations.BatchSize || targetQuadrants.Any(q => q is null || q.Length != 4))
+        {
+            throw new EvaluationInputException($"Focus needs four quadrant flags per mosaic; {explanations.BatchSize} mosaics were given {targetQuadrants.Count} flag sets.");
+        }
+
+        var layout = FeatureLayout.Of(explanations);
+        int halfH = layout.Height / 2, halfW = layout.Width / 2;
+        return Enumerable.Range(0, explanations.BatchSize).Select(n =>
+        {
+            var s = layout.Saliency(explanations.Row(n));
+            double within = 0, total = 0;
+            for (int p = 0; p < s.Length; p++)
+            {
+                int i = p / layout.Width, j = p % layout.Width;
+                int quadrant = (i < halfH ? 0 : 2) + (j < halfW ? 0 : 1);
+                double r = Math.Max(s[p], 0);
+                total += r;
+                within += targetQuadrants[n][quadrant] ? r : 0;
+            }
+
+            return within / (total + 1e-9);
+        }).ToArray();
     }
 
     private static (FeatureLayout Layout, bool[][] Inside) Prepare(FloatTensor explanations, FloatTensor masks)

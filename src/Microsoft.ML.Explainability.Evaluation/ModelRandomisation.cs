@@ -193,18 +193,24 @@ public static class ModelRandomisation
             throw new EvaluationInputException($"The random-logit test needs at least 2 classes and every target in [0, {classCount}).");
         }
 
-        var random = new Random(seed);
-        var others = targets.Select(t =>
-        {
-            long r = random.Next(classCount - 1);
-            return r >= t ? r + 1 : r;
-        }).ToArray();
+        var others = RandomClasses(targets, classCount, seed);
         var a = explain(inputs, targets);
         var b = explain(inputs, others);
         EvaluationGuard.RequireExplanations(inputs, a);
         EvaluationGuard.RequireExplanations(inputs, b);
         var (spearman, spearmanAbs, ssim) = Compare(a, b, FeatureLayout.Of(inputs), ssimWindow);
         return (new RandomisationStage("random-logit", [], spearman, spearmanAbs, ssim), others);
+    }
+
+    /// <summary>For each target, a class drawn uniformly (seeded) from the other classes.</summary>
+    internal static long[] RandomClasses(long[] targets, int classCount, int seed)
+    {
+        var random = new Random(seed);
+        return targets.Select(t =>
+        {
+            long r = random.Next(classCount - 1);
+            return r >= t ? r + 1 : r;
+        }).ToArray();
     }
 
     /// <summary>The stage indices (0 = top layer) to report: all, or at most <paramref name="maxStages"/> evenly spaced ending at the last.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.OnnxRuntime;
@@ -17,6 +18,7 @@ public sealed class ModelScorer : IDisposable
     private readonly InferenceSession _session;
     private readonly ExecutionOptions _options;
     private readonly long[] _inputDims;
+    private readonly bool _anyOutputRank;
     private long _forwardRows;
 
     /// <summary>Creates the session.</summary>
@@ -26,7 +28,14 @@ public sealed class ModelScorer : IDisposable
     /// <exception cref="EvaluationInputException">The model has more than one input, or no output of that name.</exception>
     /// <exception cref="InvalidOnnxModelException">ONNX Runtime refuses the model.</exception>
     public ModelScorer(OnnxModel model, string? outputName = null, ExecutionOptions? options = null)
+        : this(model, outputName, options, anyOutputRank: false)
     {
+    }
+
+    /// <summary>A session whose output may have any rank: rows are flattened to [N, D] (for internal representations).</summary>
+    internal ModelScorer(OnnxModel model, string? outputName, ExecutionOptions? options, bool anyOutputRank)
+    {
+        _anyOutputRank = anyOutputRank;
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? ExecutionOptions.Default;
         _options.Validate();
@@ -153,8 +162,9 @@ public sealed class ModelScorer : IDisposable
         return result;
     }
 
-    /// <summary>Targets as given, with null or −1 entries replaced by the predicted class.</summary>
-    internal long[] ResolveTargets(FloatTensor inputs, long[]? targets, CancellationToken cancellationToken)
+    /// <summary>Targets as given, with null or −1 entries replaced by the predicted class (one forward pass per row when any is missing).</summary>
+    /// <exception cref="EvaluationInputException">The target count differs from the row count.</exception>
+    public long[] ResolveTargets(FloatTensor inputs, long[]? targets, CancellationToken cancellationToken)
     {
         EvaluationGuard.CheckTargets(targets, inputs.BatchSize);
         if (targets is not null && targets.All(t => t >= 0))
@@ -177,6 +187,11 @@ public sealed class ModelScorer : IDisposable
         if (kind == ScoreKind.Logit)
         {
             return row[(int)target];
+        }
+
+        if (kind == ScoreKind.Accuracy)
+        {
+            return TensorPrimitives.IndexOfMax(row) == target ? 1 : 0;
         }
 
         double max = double.NegativeInfinity;
@@ -217,6 +232,12 @@ public sealed class ModelScorer : IDisposable
             using var runOptions = new RunOptions();
             using var outputs = _session.Run(runOptions, [InputName], [value], [OutputName]);
             var info = outputs[0].GetTensorTypeAndShape();
+            if (_anyOutputRank && info.ElementDataType == TensorElementType.Float && info.Shape.Length >= 1)
+            {
+                long rows = info.Shape[0];
+                return new FloatTensor(outputs[0].GetTensorDataAsSpan<float>().ToArray(), rows, rows == 0 ? 0 : info.Shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+            }
+
             if (info.ElementDataType != TensorElementType.Float || info.Shape.Length != 2)
             {
                 throw new EvaluationInputException($"Output '{OutputName}' must be float [N, classes]; it is {info.ElementDataType} [{string.Join(", ", info.Shape)}].");

@@ -27,8 +27,27 @@ public sealed class PerturbationCurves
     /// <summary>Per sample, the area under the curve, AUC = Σ_k (x_{k+1} − x_k)(y_k + y_{k+1}) / 2 over the fractions x.</summary>
     public IReadOnlyList<double> Auc { get; }
 
+    /// <summary>
+    /// Per sample, Quantus's AUC: <c>np.trapz(curve, dx=1)</c> over the perturbed points only (the unperturbed first
+    /// point left out), Σ_{k=1}^{K−1} (y_k + y_{k+1}) / 2. It grows with the number of steps, which is why the
+    /// default <see cref="Auc"/> integrates over the fraction axis instead.
+    /// </summary>
+    public IReadOnlyList<double> UnitStepAuc => Curves.Select(c => UnitTrapezoid(c.Skip(1).ToArray())).ToArray();
+
     /// <summary>The curve averaged over the samples.</summary>
     public IReadOnlyList<double> MeanCurve { get; }
+
+    /// <summary><c>np.trapz(y, dx=1)</c>.</summary>
+    internal static double UnitTrapezoid(IReadOnlyList<double> y)
+    {
+        double area = 0;
+        for (int k = 0; k + 1 < y.Count; k++)
+        {
+            area += (y[k] + y[k + 1]) / 2;
+        }
+
+        return area;
+    }
 
     internal static double Trapezoid(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {

@@ -8,6 +8,9 @@ namespace Microsoft.ML.Explainability.Evaluation;
 /// </summary>
 internal static class PerturbationRunner
 {
+    /// <summary>Perturbed copies held in memory at once (the scorer still runs them in its own batch size).</summary>
+    private const int MaxRowsPerStack = 512;
+
     /// <summary>
     /// Scores <paramref name="rowsPerSample"/> perturbed copies of each sample. <paramref name="fill"/> receives the sample
     /// index, the copy index and the copy's row, pre-filled with nothing (zeros).
@@ -17,17 +20,23 @@ internal static class PerturbationRunner
         Action<int, int, Span<float>> fill, string metric, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         var result = new double[inputs.BatchSize][];
-        long[] shape = [rowsPerSample, .. inputs.Shape.Skip(1)];
+        int chunk = Math.Min(rowsPerSample, MaxRowsPerStack);
         for (int n = 0; n < inputs.BatchSize; n++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var stack = FloatTensor.Zeros(shape);
-            for (int k = 0; k < rowsPerSample; k++)
+            result[n] = new double[rowsPerSample];
+            for (int start = 0; start < rowsPerSample; start += chunk)
             {
-                fill(n, k, stack.Row(k));
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(chunk, rowsPerSample - start);
+                var stack = FloatTensor.Zeros([count, .. inputs.Shape.Skip(1)]);
+                for (int k = 0; k < count; k++)
+                {
+                    fill(n, start + k, stack.Row(k));
+                }
+
+                scorer.Scores(stack, [targets[n]], kind, cancellationToken).CopyTo(result[n], start);
             }
 
-            result[n] = scorer.Scores(stack, [targets[n]], kind, cancellationToken);
             progress?.Report(new EvaluationProgress(metric, n + 1, inputs.BatchSize));
         }
 

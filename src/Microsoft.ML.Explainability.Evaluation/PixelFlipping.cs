@@ -16,6 +16,9 @@ public sealed class PixelFlippingOptions
 
     /// <summary>Probability or logit. Default logit.</summary>
     public ScoreKind Score { get; init; } = ScoreKind.Logit;
+
+    /// <summary>Tie order and feature unit of the ranking. Default: ties in index order, pixels.</summary>
+    public RankingOptions Ranking { get; init; } = RankingOptions.Default;
 }
 
 /// <summary>Both orders of pixel flipping and their AOPC per sample.</summary>
@@ -69,32 +72,33 @@ public static class PixelFlipping
     /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions or wrong target count.</exception>
     public static PixelFlippingResult Run(
         ModelScorer scorer, FloatTensor inputs, FloatTensor explanations, long[]? targets = null, PixelFlippingOptions? options = null,
-        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new(Curves(scorer, inputs, explanations, targets, options, descending: true, progress, cancellationToken),
+            Curves(scorer, inputs, explanations, targets, options, descending: false, progress, cancellationToken));
+
+    /// <summary>One order's curves: most relevant first (MoRF, <paramref name="descending"/>) or least relevant first (LeRF).</summary>
+    internal static PerturbationCurves Curves(
+        ModelScorer scorer, FloatTensor inputs, FloatTensor explanations, long[]? targets, PixelFlippingOptions? options, bool descending,
+        IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         EvaluationGuard.RequireExplanations(inputs, explanations);
         options ??= new PixelFlippingOptions();
-        var layout = FeatureLayout.Of(inputs);
+        var layout = options.Ranking.Layout(inputs);
         var counts = PerturbationRunner.Counts(layout.Features, options.Steps, options.MaxFraction);
         var resolved = scorer.ResolveTargets(inputs, targets, cancellationToken);
         var baseline = Baselines.Create(inputs, options.Baseline);
-        var saliency = Enumerable.Range(0, inputs.BatchSize).Select(n => layout.Saliency(explanations.Row(n))).ToArray();
         var fractions = counts.Select(c => (double)c / layout.Features).ToArray();
-
-        PerturbationCurves Curves(string name, Func<double[], int[]> order)
+        string name = descending ? "morf" : "lerf";
+        var orders = Enumerable.Range(0, inputs.BatchSize).Select(n => options.Ranking.Order(layout.Saliency(explanations.Row(n)), descending, n)).ToArray();
+        var curves = PerturbationRunner.Run(scorer, inputs, resolved, options.Score, counts.Length, (n, k, row) =>
         {
-            var orders = saliency.Select(order).ToArray();
-            var curves = PerturbationRunner.Run(scorer, inputs, resolved, options.Score, counts.Length, (n, k, row) =>
+            inputs.Row(n).CopyTo(row);
+            for (int i = 0; i < counts[k]; i++)
             {
-                inputs.Row(n).CopyTo(row);
-                for (int i = 0; i < counts[k]; i++)
-                {
-                    layout.CopyFeature(baseline.Row(n), row, orders[n][i]);
-                }
-            }, name, progress, cancellationToken);
-            return new PerturbationCurves(name, fractions, curves);
-        }
-
-        return new PixelFlippingResult(Curves("morf", FeatureLayout.MostRelevantFirst), Curves("lerf", FeatureLayout.LeastRelevantFirst));
+                layout.CopyFeature(baseline.Row(n), row, orders[n][i]);
+            }
+        }, name, progress, cancellationToken);
+        return new PerturbationCurves(name, fractions, curves);
     }
 }

@@ -16,6 +16,15 @@ public sealed class RoadOptions
 
     /// <summary>Probability or logit. Default probability.</summary>
     public ScoreKind Score { get; init; } = ScoreKind.Probability;
+
+    /// <summary>
+    /// Whether the count of removed features p·P is floored, as Quantus does (<c>int(p·P)</c>), instead of rounded to
+    /// the nearest integer (the default: the removed fraction is then closest to p). Default false.
+    /// </summary>
+    public bool FloorCounts { get; init; }
+
+    /// <summary>Tie order and feature unit of the ranking. Default: ties in index order, pixels.</summary>
+    public RankingOptions Ranking { get; init; } = RankingOptions.Default;
 }
 
 /// <summary>ROAD curves in both orders.</summary>
@@ -61,7 +70,14 @@ public static class Road
     /// <exception cref="EvaluationInputException">Empty inputs, shape mismatch, non-finite attributions or wrong target count.</exception>
     public static RoadResult Run(
         ModelScorer scorer, FloatTensor inputs, FloatTensor explanations, long[]? targets = null, RoadOptions? options = null,
-        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new(Order(scorer, inputs, explanations, targets, options, descending: true, progress, cancellationToken),
+            Order(scorer, inputs, explanations, targets, options, descending: false, progress, cancellationToken));
+
+    /// <summary>One order's curves: MoRF (<paramref name="descending"/>) or LeRF.</summary>
+    internal static PerturbationCurves Order(
+        ModelScorer scorer, FloatTensor inputs, FloatTensor explanations, long[]? targets, RoadOptions? options, bool descending,
+        IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         EvaluationGuard.RequireExplanations(inputs, explanations);
@@ -71,15 +87,15 @@ public static class Road
             throw new ArgumentOutOfRangeException(nameof(options), "ROAD percentages must be in (0, 1), at least one.");
         }
 
-        var layout = FeatureLayout.Of(inputs);
+        var layout = options.Ranking.Layout(inputs);
         var resolved = scorer.ResolveTargets(inputs, targets, cancellationToken);
         var saliency = Enumerable.Range(0, inputs.BatchSize).Select(n => layout.Saliency(explanations.Row(n))).ToArray();
-        var counts = options.Percentages.Select(p => (int)Math.Round(p * layout.Features)).ToArray();
+        var counts = options.Percentages.Select(p => options.FloorCounts ? (int)Math.Floor(p * layout.Features) : (int)Math.Round(p * layout.Features)).ToArray();
         var fractions = counts.Select(c => (double)c / layout.Features).ToArray();
 
-        PerturbationCurves Curves(string name, Func<double[], int[]> order, int seedOffset)
+        PerturbationCurves Curves(string name, bool mostRelevantFirst, int seedOffset)
         {
-            var orders = saliency.Select(order).ToArray();
+            var orders = saliency.Select((s, n) => options.Ranking.Order(s, mostRelevantFirst, n)).ToArray();
             var curves = PerturbationRunner.Run(scorer, inputs, resolved, options.Score, counts.Length, (n, k, row) =>
             {
                 var random = new Random(Seeds.Derive(options.Seed, seedOffset, n, k));
@@ -98,6 +114,6 @@ public static class Road
             return new PerturbationCurves(name, fractions, curves);
         }
 
-        return new RoadResult(Curves("road-morf", FeatureLayout.MostRelevantFirst, 1), Curves("road-lerf", FeatureLayout.LeastRelevantFirst, 2));
+        return descending ? Curves("road-morf", mostRelevantFirst: true, 1) : Curves("road-lerf", mostRelevantFirst: false, 2);
     }
 }

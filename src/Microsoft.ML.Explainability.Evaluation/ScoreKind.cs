@@ -8,4 +8,10 @@ public enum ScoreKind
 
     /// <summary>The raw output z_c of the target class (a logit for classifiers without a final softmax).</summary>
     Logit,
+
+    /// <summary>
+    /// Accuracy: 1 when the target class has the largest output (ties to the lowest index), else 0 — what Quantus's
+    /// ROAD reports per percentage.
+    /// </summary>
+    Accuracy,
 }

@@ -1,27 +1,28 @@
+using MathNet.Numerics.Statistics;
+
 namespace Microsoft.ML.Explainability.Evaluation;
 
 /// <summary>Similarity measures between two explanations (or any two equally long vectors or maps).</summary>
 public static class Similarity
 {
-    /// <summary>Pearson's r = Σ(a − ā)(b − b̄) / √(Σ(a − ā)² Σ(b − b̄)²), computed in float64; 0 when either vector is constant.</summary>
+    /// <summary>
+    /// Pearson's r = Σ(a − ā)(b − b̄) / √(Σ(a − ā)² Σ(b − b̄)²) (Math.NET Numerics' <c>Correlation.Pearson</c>), clamped
+    /// to [−1, 1]; 0 when either vector is constant (where r is undefined, as a metric value "no linear relation").
+    /// </summary>
     /// <exception cref="ArgumentException">The lengths differ or are below 2.</exception>
     public static double Pearson(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
         Check(a, b);
-        double ma = a.Average(), mb = b.Average();
-        double sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < a.Count; i++)
+        if (IsConstant(a) || IsConstant(b))
         {
-            double da = a[i] - ma, db = b[i] - mb;
-            sab += da * db;
-            saa += da * da;
-            sbb += db * db;
+            return 0;
         }
 
-        return saa > 0 && sbb > 0 ? Math.Clamp(sab / Math.Sqrt(saa * sbb), -1, 1) : 0;
+        double r = Correlation.Pearson(a, b);
+        return double.IsFinite(r) ? Math.Clamp(r, -1, 1) : 0;
     }
 
-    /// <summary>Spearman's ρ: Pearson's r of the ranks, ties given their average rank (as scipy.stats.spearmanr).</summary>
+    /// <summary>Spearman's ρ: Pearson's r of the ranks, ties given their average rank (as scipy.stats.spearmanr); 0 when either vector is constant.</summary>
     /// <exception cref="ArgumentException">The lengths differ or are below 2.</exception>
     public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
@@ -29,30 +30,24 @@ public static class Similarity
         return Pearson(Ranks(a), Ranks(b));
     }
 
-    /// <summary>Ranks 1…n, tied values sharing their average rank.</summary>
+    /// <summary>Ranks 1…n, tied values sharing their average rank (Math.NET Numerics' <c>Statistics.Ranks</c>).</summary>
     public static double[] Ranks(IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Count];
-        for (int start = 0; start < order.Length;)
+        return Statistics.Ranks(values, RankDefinition.Average);
+    }
+
+    private static bool IsConstant(IReadOnlyList<double> values)
+    {
+        for (int i = 1; i < values.Count; i++)
         {
-            int end = start;
-            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
+            if (values[i] != values[0])
             {
-                end++;
+                return false;
             }
-
-            double rank = ((start + end) / 2.0) + 1;
-            for (int k = start; k <= end; k++)
-            {
-                ranks[order[k]] = rank;
-            }
-
-            start = end + 1;
         }
 
-        return ranks;
+        return true;
     }
 
     /// <summary>
@@ -120,6 +115,71 @@ public static class Similarity
         }
 
         return total / count;
+    }
+
+    /// <summary>
+    /// SSIM of two flattened explanations, as Quantus's <c>ssim</c> similarity (used by its random-logit test): the
+    /// vectors are compared as 1-D signals with scikit-image's <c>structural_similarity</c> defaults (a uniform window
+    /// of <paramref name="window"/> elements, sample covariances, the mean over every window that fits) and the data
+    /// range L = max(a ∪ b) − min(a ∪ b). NaN when both are the same constant (L = 0).
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths differ or are shorter than the window.</exception>
+    public static double Ssim1D(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int window = 7)
+    {
+        if (a.Length != b.Length || a.Length < window)
+        {
+            throw new ArgumentException($"1-D SSIM needs two vectors of equal length ≥ {window}; got {a.Length} and {b.Length}.", nameof(b));
+        }
+
+        double max = Math.Max(MaxOf(a), MaxOf(b)), min = Math.Min(MinOf(a), MinOf(b));
+        double range = max - min;
+        double c1 = Math.Pow(0.01 * range, 2), c2 = Math.Pow(0.03 * range, 2);
+        double covNorm = window / (window - 1.0);
+        double total = 0;
+        int count = 0;
+        for (int start = 0; start + window <= a.Length; start++)
+        {
+            double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+            for (int k = start; k < start + window; k++)
+            {
+                sa += a[k];
+                sb += b[k];
+                saa += a[k] * a[k];
+                sbb += b[k] * b[k];
+                sab += a[k] * b[k];
+            }
+
+            double ma = sa / window, mb = sb / window;
+            double va = covNorm * ((saa / window) - (ma * ma));
+            double vb = covNorm * ((sbb / window) - (mb * mb));
+            double vab = covNorm * ((sab / window) - (ma * mb));
+            total += ((2 * ma * mb) + c1) * ((2 * vab) + c2) / (((ma * ma) + (mb * mb) + c1) * (va + vb + c2));
+            count++;
+        }
+
+        return total / count;
+    }
+
+    private static double MaxOf(ReadOnlySpan<double> v)
+    {
+        double m = double.NegativeInfinity;
+        foreach (var x in v)
+        {
+            m = Math.Max(m, x);
+        }
+
+        return m;
+    }
+
+    private static double MinOf(ReadOnlySpan<double> v)
+    {
+        double m = double.PositiveInfinity;
+        foreach (var x in v)
+        {
+            m = Math.Min(m, x);
+        }
+
+        return m;
     }
 
     /// <summary>

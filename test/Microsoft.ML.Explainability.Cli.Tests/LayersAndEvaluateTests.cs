@@ -45,7 +45,7 @@ public sealed class LayersAndEvaluateTests
         var csv = File.ReadAllLines(Path.Combine(report, "report.csv"));
         Assert.AreEqual("Method,Metric,Mean,Std,CI95Low,CI95High,N", csv[0]);
         Assert.AreEqual(1 + (2 * 3), csv.Length, string.Join("\n", csv));
-        Assert.IsTrue(csv.Any(l => l.StartsWith("grad-cam,deletion AUC,", StringComparison.Ordinal)));
+        Assert.IsTrue(csv.Any(l => l.StartsWith("grad-cam,deletion,", StringComparison.Ordinal)));
         Assert.IsTrue(csv.Any(l => l.StartsWith("saliency,sparseness,", StringComparison.Ordinal) && l.EndsWith(",4", StringComparison.Ordinal)));
         StringAssert.Contains(File.ReadAllText(Path.Combine(report, "report.md")), "| grad-cam |");
         var html = File.ReadAllText(Path.Combine(report, "report.html"));

@@ -14,14 +14,15 @@ namespace Microsoft.ML.Explainability.Cli.Commands;
 /// </summary>
 internal static class EvaluateCommand
 {
-    /// <summary>The metrics of <c>--metrics</c>.</summary>
-    public static readonly IReadOnlyList<string> MetricNames = ["deletion", "insertion", "faithfulness-correlation", "sparseness", "complexity"];
+    /// <summary>The metrics of <c>--metrics</c>: the registry's names, and <c>all</c>.</summary>
+    public static IReadOnlyList<string> MetricNames => MetricRegistry.All.Select(m => m.Name).ToArray();
 
     public static Command Create(TextWriter output, CancellationToken cancellation)
     {
         var options = new CommonOptions();
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (see `methods`)." };
-        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metrics: " + string.Join(", ", MetricNames) + " (default: deletion,insertion).", DefaultValueFactory = _ => "deletion,insertion" };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metrics, or all: " + string.Join(", ", MetricNames) + " (default: deletion,insertion). Localisation metrics use masks of the pixels brighter than the background.", DefaultValueFactory = _ => "deletion,insertion" };
+        var convention = new Option<string>("--convention") { Description = "Metric defaults: default, or quantus (Quantus 0.6's baselines, AUC, sample counts).", DefaultValueFactory = _ => "default" };
         var report = new Option<string>("--report") { Description = "Output folder of the report (CSV, Markdown, HTML)." };
         var steps = new Option<int>("--curve-steps") { Description = "Deletion/insertion: steps of the curves.", DefaultValueFactory = _ => 50 };
         var command = new Command("evaluate", "Score explanation methods with evaluation metrics; write the summary as CSV, Markdown and HTML (with a progress bar).");
@@ -30,16 +31,26 @@ internal static class EvaluateCommand
         command.Options.Add(metrics);
         command.Options.Add(report);
         command.Options.Add(steps);
+        command.Options.Add(convention);
         options.AddMethodOptions(command);
         command.SetAction(result =>
         {
             var chosen = ParseList(CommonOptions.Required(result, methods, "comma-separated method names")).Select(Methods.Require).ToArray();
             var metricList = ParseList(result.GetValue(metrics) ?? "deletion,insertion");
+            metricList = metricList.SelectMany(m => m == MetricRegistry.AllName ? MetricNames : [m]).Distinct().ToArray();
             var unknown = metricList.Where(m => !MetricNames.Contains(m)).ToArray();
             if (unknown.Length > 0)
             {
-                throw new CliException(ExitCodes.Usage, $"Unknown metric '{unknown[0]}'. Metrics: {string.Join(", ", MetricNames)}.");
+                throw new CliException(ExitCodes.Usage, $"Unknown metric '{unknown[0]}'. Metrics: {string.Join(", ", MetricNames)}, or all.");
             }
+
+            var conventionName = (result.GetValue(convention) ?? "default").ToLowerInvariant();
+            var chosenConvention = conventionName switch
+            {
+                "default" => EvaluationConvention.Default,
+                "quantus" => EvaluationConvention.Quantus,
+                _ => throw new CliException(ExitCodes.Usage, $"Unknown convention '{conventionName}'. Conventions: default, quantus."),
+            };
 
             int curveSteps = result.GetValue(steps);
             if (curveSteps < 1)
@@ -54,7 +65,7 @@ internal static class EvaluateCommand
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
             var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
-            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation), curveSteps, staged.Staging, output, captions: null);
+            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation), curveSteps, staged.Staging, output, captions: null, convention: chosenConvention);
             staged.Commit();
             output.WriteLine($"wrote report.csv, report.md and report.html to {staged.Target}");
             return ExitCodes.Success;
@@ -67,8 +78,10 @@ internal static class EvaluateCommand
     /// until every method and metric has run, and <see cref="MethodOptions.Cancellation"/> stops the run between
     /// batches of the metrics.
     /// </summary>
-    public static EvaluationReport Run(ModelFile model, InputBatch batch, IReadOnlyList<ExplanationMethod> methods, IReadOnlyList<string> metrics, long[]? targets, MethodOptions options, int curveSteps, string folder, TextWriter output, IReadOnlyList<string>? captions, string title = "Explanation evaluation", bool writeExplanations = true)
+    public static EvaluationReport Run(ModelFile model, InputBatch batch, IReadOnlyList<ExplanationMethod> methods, IReadOnlyList<string> metrics, long[]? targets, MethodOptions options, int curveSteps, string folder, TextWriter output, IReadOnlyList<string>? captions, string title = "Explanation evaluation", bool writeExplanations = true, EvaluationConvention convention = EvaluationConvention.Default)
     {
+        var descriptors = metrics.Select(MetricRegistry.Find).ToArray();
+        var masks = descriptors.Any(d => d.Needs.HasFlag(MetricNeeds.Masks)) ? ObjectMasks.BrighterThanBackground(batch.Tensor) : null;
         var report = new EvaluationReport();
         var explanations = new List<(string Method, FloatTensor Raw, FloatTensor Values)>();
         var cancel = options.Cancellation;
@@ -80,33 +93,14 @@ internal static class EvaluateCommand
                 var result = method.Compute(model.Model, batch.Tensor, targets, options);
                 var values = AsInputShaped(result.Values, method.Kind, batch.Tensor);
                 explanations.Add((method.Name, result.Values, values));
-                var resolved = targets ?? result.Targets;
-                foreach (var metric in metrics)
+                var resolved = scorer.ResolveTargets(batch.Tensor, targets ?? result.Targets, cancel);
+                using var context = new MetricContext
                 {
-                    var reporter = progress($"{method.Name} {metric}");
-                    switch (metric)
-                    {
-                        case "deletion":
-                            report.AddCurves(method.Name, DeletionInsertion.Deletion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter, cancel));
-                            break;
-                        case "insertion":
-                            report.AddCurves(method.Name, DeletionInsertion.Insertion(scorer, batch.Tensor, values, resolved, new DeletionInsertionOptions { Steps = curveSteps }, reporter, cancel));
-                            break;
-                        case "faithfulness-correlation":
-                            report.Add(method.Name, metric, FaithfulnessCorrelation.Run(scorer, batch.Tensor, values, resolved, new FaithfulnessCorrelationOptions { Seed = options.Seed }, reporter, cancel), higherIsBetter: true);
-                            break;
-                        case "sparseness":
-                            cancel.ThrowIfCancellationRequested();
-                            report.Add(method.Name, metric, Complexity.Sparseness(values), higherIsBetter: true);
-                            reporter.Report(new EvaluationProgress(metric, 1, 1));
-                            break;
-                        default:
-                            cancel.ThrowIfCancellationRequested();
-                            report.Add(method.Name, metric, Complexity.EntropyComplexity(values), higherIsBetter: false);
-                            reporter.Report(new EvaluationProgress(metric, 1, 1));
-                            break;
-                    }
-                }
+                    Model = model.Model, Scorer = scorer, Inputs = batch.Tensor, Explanations = values, Targets = resolved, Masks = masks,
+                    Explain = (m, x, t) => AsInputShaped(method.Compute(m, x, t, options).Values, method.Kind, x),
+                    Convention = convention, Seed = options.Seed, CurveSteps = curveSteps, CancellationToken = cancel,
+                };
+                MetricRegistry.Evaluate(report, method.Name, context, descriptors, metric => progress($"{method.Name} {metric}"));
             }
         });
 

@@ -11,10 +11,10 @@ internal sealed class LinearFixture
     public const int Classes = 10;
     public const int Pixels = 784;
 
-    public LinearFixture(int seed = 3)
+    public LinearFixture(int seed = 3, bool positiveWeights = false)
     {
         var random = new Random(seed);
-        Weights = Enumerable.Range(0, Classes * Pixels).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        Weights = Enumerable.Range(0, Classes * Pixels).Select(_ => (float)(positiveWeights ? random.NextDouble() : (random.NextDouble() * 2) - 1)).ToArray();
         Bias = Enumerable.Range(0, Classes).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
         var t = new TestGraph();
         var x = t.Input("input", -1, 1, 28, 28);
@@ -27,6 +27,16 @@ internal sealed class LinearFixture
     }
 
     public OnnxModel Model { get; }
+
+    /// <summary>f(x) = W·x over [N, features] inputs, W [classes, features] row-major, no bias.</summary>
+    public static OnnxModel Build(float[] weights, int classes, int features)
+    {
+        var t = new TestGraph();
+        var x = t.Input("input", -1, features);
+        var w = t.Constant("W", [classes, features], weights);
+        var logits = t.Node("Gemm", [x, w], AttributeValue.Int("transB", 1));
+        return t.Output(logits).Build();
+    }
 
     public string OutputName { get; }
 
