@@ -94,18 +94,36 @@ static (OnnxModel Model, List<Probe> Probes) Instrument(OnnxModel model, HashSet
     var graph = proto.Graph;
     var constants = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
     var nodes = graph.Node.ToList();
+
+    // Only nodes on a path from the data input to the explained output carry relevance.
+    var fromInput = new HashSet<string>(model.InputNames, StringComparer.Ordinal);
+    foreach (var node in nodes.Where(n => n.Input.Any(fromInput.Contains) && n.OpType is not ("Shape" or "Size" or "ArgMax" or "ArgMin" or "NonZero" or "Equal" or "Greater" or "Less")))
+    {
+        fromInput.UnionWith(node.Output);
+    }
+
+    // The Gate rule gives a squeeze-excitation or SiLU gate (a Sigmoid/HardSigmoid input of a Mul) no relevance: its branch is off the path.
+    var producer = nodes.SelectMany(n => n.Output.Select(o => (o, n.OpType))).GroupBy(p => p.o).ToDictionary(g => g.Key, g => g.First().OpType, StringComparer.Ordinal);
+    bool IsGate(string tensor) => producer.GetValueOrDefault(tensor) is "Sigmoid" or "HardSigmoid";
+    var toOutput = new HashSet<string>([model.OutputNames[0]], StringComparer.Ordinal);
+    foreach (var node in Enumerable.Reverse(nodes).Where(n => n.Output.Any(toOutput.Contains)))
+    {
+        bool gated = node.OpType == "Mul" && node.Input.Count == 2 && IsGate(node.Input[0]) != IsGate(node.Input[1]);
+        toOutput.UnionWith(gated ? node.Input.Where(i => !IsGate(i)) : node.Input);
+    }
+
     var probes = new List<Probe>();
     var rewritten = new List<NodeProto>();
     int counter = 0;
     foreach (var node in nodes)
     {
-        if (absorbing.Contains(node.OpType) && node.Domain is "" or "ai.onnx")
+        if (absorbing.Contains(node.OpType) && node.Domain is "" or "ai.onnx" && toOutput.Contains(node.Output[0]))
         {
             var inputs = new List<string>();
             int limit = node.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul" or "AveragePool" or "GlobalAveragePool" or "ReduceMean" or "ReduceSum" ? 1 : node.Input.Count;
             for (int i = 0; i < limit; i++)
             {
-                if (node.Input[i].Length == 0 || constants.Contains(node.Input[i]))
+                if (node.Input[i].Length == 0 || constants.Contains(node.Input[i]) || !fromInput.Contains(node.Input[i]))
                 {
                     continue;
                 }
