@@ -102,14 +102,26 @@ static (OnnxModel Model, List<Probe> Probes) Instrument(OnnxModel model, HashSet
         fromInput.UnionWith(node.Output);
     }
 
-    // The Gate rule gives a squeeze-excitation or SiLU gate (a Sigmoid/HardSigmoid input of a Mul) no relevance: its branch is off the path.
-    var producer = nodes.SelectMany(n => n.Output.Select(o => (o, n.OpType))).GroupBy(p => p.o).ToDictionary(g => g.Key, g => g.First().OpType, StringComparer.Ordinal);
-    bool IsGate(string tensor) => producer.GetValueOrDefault(tensor) is "Sigmoid" or "HardSigmoid";
+    // The Gate rule gives a gate (squeeze-excitation Sigmoid/HardSigmoid, the σ(x) of SiLU, the Φ(x) of GELU) no
+    // relevance, and Div none to its denominator: those branches are off the relevance path.
+    var facts = LrpGraphFacts.Of(model);
+    bool IsGate(NodeProto mul, int i) =>
+        facts.IsElementwiseFunctionOf(mul.Input[i], mul.Input[1 - i]) || (facts.ProducerOp(mul.Input[i]) is "Sigmoid" or "HardSigmoid" && facts.ProducerOp(mul.Input[1 - i]) is not ("Sigmoid" or "HardSigmoid"));
     var toOutput = new HashSet<string>([model.OutputNames[0]], StringComparer.Ordinal);
     foreach (var node in Enumerable.Reverse(nodes).Where(n => n.Output.Any(toOutput.Contains)))
     {
-        bool gated = node.OpType == "Mul" && node.Input.Count == 2 && IsGate(node.Input[0]) != IsGate(node.Input[1]);
-        toOutput.UnionWith(gated ? node.Input.Where(i => !IsGate(i)) : node.Input);
+        if (node.OpType == "Mul" && node.Input.Count == 2 && node.Input[0] != node.Input[1] && (IsGate(node, 0) || IsGate(node, 1)))
+        {
+            toOutput.Add(node.Input[IsGate(node, 0) ? 1 : 0]);
+        }
+        else if (node.OpType == "Div")
+        {
+            toOutput.Add(node.Input[0]);
+        }
+        else
+        {
+            toOutput.UnionWith(node.Input);
+        }
     }
 
     var probes = new List<Probe>();

@@ -36,7 +36,10 @@ public enum LrpOperatorKind
     /// </summary>
     Product,
 
-    /// <summary>A scaling by a constant (Div, Neg): <see cref="LrpRules.Pass"/> (for y = a·x the ε-rule gives R_in = R_out).</summary>
+    /// <summary>
+    /// A scaling (Neg, Div): <see cref="LrpRules.Pass"/> (for y = a·x the ε-rule gives R_in = R_out); a Div passes relevance
+    /// to its numerator, treating a data-dependent denominator (a LayerNorm's standard deviation written out) as a constant.
+    /// </summary>
     Scaling,
 
     /// <summary>

@@ -8,7 +8,10 @@ public enum LrpSeed
     /// <summary>R_out = 1 at the target class, 0 elsewhere (Zennit's usual one-hot attribution target).</summary>
     OneHot,
 
-    /// <summary>R_out = the output's value (the logit) at the target class, 0 elsewhere; with a given seed tensor, R_out = seed ⊙ output.</summary>
+    /// <summary>
+    /// R_out = the output's value (the logit) at the target class, 0 elsewhere; with a given seed tensor, R_out = seed ⊙ output.
+    /// Then Σ R_input = logit − (relevance absorbed by biases and stabilisers); see <see cref="LrpComposite"/> for the output layer.
+    /// </summary>
     Logit,
 }
 

@@ -16,6 +16,13 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// <see cref="LrpRuleException"/> naming the node, the operator and the composite is thrown when the explanation graph is
 /// built; give it a rule with <see cref="WithOperatorRule"/> or <see cref="WithNodeRule"/> (<see cref="LrpRules.Gradient"/> keeps its
 /// true gradient). Composites are immutable: every <c>With…</c> method returns a new one.
+/// <para>At the output: the seed (<see cref="LrpSeed"/>) is put on the explained output. A final Gemm/MatMul with bias
+/// gets the dense rule: with ε its bias absorbs R·(b + ε·sign z)/stab(z) of the seed, so Σ R_input = R_out·(z − b)/stab(z)
+/// at that layer (the logit minus the bias's share with <see cref="LrpSeed.Logit"/>; about 1 − b/z with the one-hot
+/// seed); z⁺ and αβ absorb the positive (negative) part of the bias likewise. A model that ends in Softmax has the
+/// Softmax on the relevance path, which has no default rule: the explainer refuses it with an
+/// <see cref="LrpRuleException"/> naming the node; explain the logits instead (<see cref="LrpOptions.Output"/> = the
+/// Softmax's input, as Zennit explains the pre-softmax output), or give Softmax <see cref="LrpRules.Gradient"/>.</para>
 /// </summary>
 public sealed class LrpComposite
 {

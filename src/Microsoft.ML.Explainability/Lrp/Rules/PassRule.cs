@@ -7,7 +7,9 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// the <see cref="LrpOperatorKind.Activation"/>, <see cref="LrpOperatorKind.Normalisation"/> and
 /// <see cref="LrpOperatorKind.Scaling"/> operators of <see cref="LrpOperatorTable"/> (Zennit's <c>Pass</c> on
 /// activations: Relu, Clip/ReLU6, Sigmoid, HardSigmoid, HardSwish, Gelu, …); also applicable to a Mul, Add or Sub by a constant (for a linear y = a·x the ε-rule gives
-/// x·a·R/stab(a·x) = R up to the stabiliser).
+/// x·a·R/stab(a·x) = R up to the stabiliser). A Div passes relevance to its numerator; a data-dependent denominator,
+/// such as the standard deviation of a LayerNorm exported as (x − mean)/√(var + ε), is treated as a constant (Ali et
+/// al. 2022, "XAI for Transformers: Better Explanations through Conservative Propagation").
 /// </summary>
 public sealed class PassRule : LrpRule
 {
@@ -24,8 +26,10 @@ public sealed class PassRule : LrpRule
     {
         var needed = Enumerable.Range(0, c.InputCount).Where(c.NeedsInputGradient).ToArray();
 
-        // Activations, Clip, PRelu and normalisations carry relevance through their data input only.
-        if (c.OpType is not ("Mul" or "Div" or "Add" or "Sub"))
+        // Activations, Clip, PRelu and normalisations carry relevance through their data input only. A Div carries it
+        // through its numerator: a data-dependent denominator (the standard deviation of a LayerNorm written out as
+        // (x − mean) / √(var + ε)) is treated as a constant, as Ali et al. (2022) treat LayerNorm's scale.
+        if (c.OpType is not ("Mul" or "Add" or "Sub"))
         {
             needed = needed.Where(i => i == 0).ToArray();
         }
