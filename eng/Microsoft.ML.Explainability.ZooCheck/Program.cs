@@ -20,7 +20,7 @@ var absorbing = new HashSet<string>(StringComparer.Ordinal)
     "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Sum", "Mean", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum",
 };
 
-Console.WriteLine("| model | composite | result | logit | Σ R input | absorbed (linear) | absorbed (norm) | residual / |logit| | s |");
+Console.WriteLine("| model | composite | result | logit | Σ R input | absorbed (linear) | absorbed (norm) | residual ÷ abs(logit) | s |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 int failures = 0;
 foreach (var file in Directory.GetFiles(folder, "*.onnx").Order(StringComparer.Ordinal))
