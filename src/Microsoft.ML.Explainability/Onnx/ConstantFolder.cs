@@ -20,6 +20,9 @@ namespace Microsoft.ML.Explainability.Onnx;
 /// rounded once to the element type. A node whose output is a graph output, whose element type is not one of float,
 /// double, float16, int8/16/32/64, uint8/16 or bool, or whose output would exceed <see cref="MaximumElements"/>
 /// elements is left as it is. Initializers no node reads any more are removed.</para>
+/// <para>A Dropout that drops nothing, because its ratio is the constant 0 (as torchvision's Swin exports its
+/// attention dropout, with training_mode true) or its training_mode is the constant false, becomes an Identity when
+/// its mask output is not read: ONNX Runtime computes the identity there too.</para>
 /// </remarks>
 public static class ConstantFolder
 {
@@ -76,6 +79,30 @@ public static class ConstantFolder
             }
 
             foldedNodes++;
+        }
+
+        // Dropout that drops nothing is the identity: ratio 0 (torchvision's Swin exports attention dropout so, with
+        // training_mode true), or training_mode false. Written as Identity when its mask output is not read.
+        var readByNodes = kept.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in kept.Where(n => n.OpType == "Dropout" && n.Domain is "" or "ai.onnx" && n.Input.Count >= 1))
+        {
+            bool maskUnused = node.Output.Count < 2 || node.Output[1].Length == 0 || (!readByNodes.Contains(node.Output[1]) && !graphOutputs.Contains(node.Output[1]));
+            ConstantTensor? Constant(int i) => node.Input.Count > i && node.Input[i].Length > 0 ? constants.GetValueOrDefault(node.Input[i]) : null;
+            bool inference = node.Input.Count < 3 || node.Input[2].Length == 0 || Constant(2) is { } mode && mode.Integers.All(v => v == 0);
+            bool dropsNothing = Constant(1) is { } ratio && ratio.Reals.All(v => v == 0);
+            bool constantInputsOnly = Enumerable.Range(1, node.Input.Count - 1).All(i => node.Input[i].Length == 0 || constants.ContainsKey(node.Input[i]));
+            if (maskUnused && constantInputsOnly && (inference || dropsNothing))
+            {
+                var output = node.Output[0];
+                var input = node.Input[0];
+                node.OpType = "Identity";
+                node.Input.Clear();
+                node.Input.Add(input);
+                node.Output.Clear();
+                node.Output.Add(output);
+                node.Attribute.Clear();
+                foldedNodes++;
+            }
         }
 
         if (foldedNodes == 0 && graph.Input.Count == model.Graph.Input.Count)

@@ -107,6 +107,21 @@ public sealed class ConstantFolderTests
     }
 
     [TestMethod]
+    public void Dropout_in_training_mode_with_ratio_zero_is_the_identity_and_differentiates()
+    {
+        // As torchvision's Swin exports its attention dropout: Dropout(x, Constant(0.0), Constant(true)), mask unread.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 3, 4);
+        var ratio = t.Node("Constant", [], AttributeValue.FromProto(NodeExtensions.Tensor("value", TensorProtos.Float("r", [], [0f]))));
+        var training = t.Node("Constant", [], AttributeValue.FromProto(NodeExtensions.Tensor("value", new TensorProto { DataType = (int)TensorProto.Types.DataType.Bool, RawData = ByteString.CopyFrom([1]) })));
+        var dropped = t.Node("Dropout", [x, ratio, training], 2)[0];
+        var y = t.Node("Mul", [dropped, t.Random("w", [3, 4], 0.5, 1.5)]);
+        var model = t.Output(y).Build();
+        Assert.AreEqual("Identity", GradientModel.Prepare(model).Graph.Node.First(n => n.Output.Contains(dropped)).OpType);
+        GradientCheck.AgainstFiniteDifferences(model, y, new Dictionary<string, FloatTensor> { ["x"] = GradientCheck.RandomTensor(new Random(1), [2, 3, 4]) });
+    }
+
+    [TestMethod]
     public void Dropout_whose_training_mode_is_computed_as_true_is_still_refused()
     {
         var t = new TestGraph();
