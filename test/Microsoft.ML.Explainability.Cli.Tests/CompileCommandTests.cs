@@ -99,6 +99,28 @@ public sealed class CompileCommandTests
     }
 
     [TestMethod]
+    public void Compiled_lrp_with_the_logit_seed_reproduces_the_library()
+    {
+        var folder = Tool.TempFolder("compile-lrp-logit");
+        var compiled = Path.Combine(folder, "explain.onnx");
+        var run = Tool.Run("compile", "--model", Tool.Model("fmnist_resnet.onnx"), "--method", "lrp", "--composite", "epsilon-alpha2-beta1", "--lrp-seed", "logit", "--output", compiled);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Output, "Logit");
+
+        var batch = Tool.Batch(3);
+        long[] targets = [4, -1, 7];
+        using var lrp = new LrpExplainer(OnnxModel.Load(Tool.Model("fmnist_resnet.onnx")), new LrpOptions { Composite = LrpComposite.EpsilonAlpha2Beta1(), Seed = LrpSeed.Logit });
+        var expected = lrp.Explain(batch, targets);
+        var oneHot = Library("fmnist_resnet.onnx", "lrp", batch, targets);
+        using var session = new InferenceSession(compiled);
+        var (maps, classes, _) = RunCompiled(session, batch, targets);
+        double scale = expected.Relevance.Data.Max(v => Math.Abs(v));
+        Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, scale), Tool.MaxAbsDifference(expected.Relevance.Data, maps), "compiled logit-seeded LRP = the library's");
+        Assert.IsGreaterThan(1e-3 * scale, Tool.MaxAbsDifference(oneHot.Data, maps), "the logit seed differs from the one-hot seed");
+        CollectionAssert.AreEqual(expected.Targets, classes);
+    }
+
+    [TestMethod]
     public void Required_targets_build_takes_targets_as_a_plain_input()
     {
         var folder = Tool.TempFolder("compile-required");

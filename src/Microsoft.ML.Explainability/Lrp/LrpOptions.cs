@@ -8,7 +8,10 @@ public enum LrpSeed
     /// <summary>R_out = 1 at the target class, 0 elsewhere (Zennit's usual one-hot attribution target).</summary>
     OneHot,
 
-    /// <summary>R_out = the output's value (the logit) at the target class, 0 elsewhere; with a given seed tensor, R_out = seed ⊙ output.</summary>
+    /// <summary>
+    /// R_out = the output's value (the logit) at the target class, 0 elsewhere; with a given seed tensor, R_out = seed ⊙ output.
+    /// Then Σ R_input = logit − (relevance absorbed by biases and stabilisers); see <see cref="LrpComposite"/> for the output layer.
+    /// </summary>
     Logit,
 }
 
@@ -21,7 +24,10 @@ public sealed class LrpOptions
     /// <summary>The relevance at the output. Default <see cref="LrpSeed.OneHot"/>.</summary>
     public LrpSeed Seed { get; init; } = LrpSeed.OneHot;
 
-    /// <summary>Whether to fold BatchNormalization into the preceding Conv/Gemm first (<see cref="LrpCanonizers.FoldBatchNormalization"/>). Default true.</summary>
+    /// <summary>
+    /// Whether to apply the composite's canonizers (<see cref="LrpComposite.Canonizers"/>; choose them there with
+    /// <see cref="LrpComposite.WithCanonizers"/>). Default true; false applies none, whatever the composite lists.
+    /// </summary>
     public bool Canonize { get; init; } = true;
 
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>

@@ -115,18 +115,29 @@ public sealed class GradientModel
 
     /// <summary>
     /// The forward model the engine extends: upgraded to opset ≥ 17 (ScatterElements with reduction "add" and ReduceSum
-    /// with axes as an input need 16 and 13), every <c>If</c> whose condition is a constant replaced by the branch it
-    /// takes, its nodes sorted topologically (ONNX Runtime runs graphs listed in any order; the backward builder and
-    /// layer discovery walk the list), and given a symbolic batch dimension. Plain inference on it is the reference the
-    /// engine's costs are measured against.
+    /// with axes as an input need 16 and 13), its nodes sorted topologically (ONNX Runtime runs graphs listed in any
+    /// order; the backward builder, the folding pass and layer discovery walk the list), given a symbolic batch dimension,
+    /// constant-folded (<see cref="ConstantFolder"/>: every value computed only from initializers and Constant nodes
+    /// becomes an initializer, so rules that need a constant find one however the exporter wrote it), and with every
+    /// <c>If</c> whose condition is then a constant replaced by the branch it takes. Plain inference on it is the
+    /// reference the engine's costs are measured against.
     /// </summary>
     /// <exception cref="InvalidOnnxModelException">The graph has a cycle, or a node cannot be upgraded.</exception>
     public static OnnxModel Prepare(OnnxModel model)
     {
         var upgraded = OpsetUpgrader.Upgrade(model);
-        ControlFlow.InlineConstantIfs(upgraded.Proto);
         ControlFlow.SortTopologically(upgraded.Proto);
-        return upgraded.WithSymbolicBatch();
+
+        // Batch first, so that Shape of a batch-1 input is not folded into a constant 1.
+        var folded = ConstantFolder.Fold(upgraded.WithSymbolicBatch());
+        if (ControlFlow.InlineConstantIfs(folded.Proto) > 0)
+        {
+            // An inlined branch may itself hold constant arithmetic, and its nodes stand where the If stood.
+            ControlFlow.SortTopologically(folded.Proto);
+            folded = ConstantFolder.Fold(folded);
+        }
+
+        return folded;
     }
 
     private static string AddOneHotSeed(GraphProto graph, GraphEmitter g, TensorInfo output)
