@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Consumer test: packs the solution to a local folder, checks every package's .nuspec, then builds fresh console apps
 # for net8.0 and net10.0 that reference the PACKAGES (not the projects) and runs the README's ML.NET snippet with the
-# HTML report on PNG files. The net8.0 app is published self-contained (the .NET 8 runtime pack comes from NuGet), so
-# only the .NET 10 SDK is needed. Expects a Release build of the solution (pass --build to build first).
+# HTML report on PNG files, and installs the onnx-xai tool from its package. The net8.0 app is published
+# self-contained (the .NET 8 runtime pack comes from NuGet), so only the .NET 10 SDK is needed. Expects a Release build of the solution (pass --build to build first).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -67,6 +67,12 @@ XML
     echo "consumer app $tfm failed"; status=1
   fi
 done
+
+# The onnx-xai tool from its package: one net8.0 build, rolled forward to the installed .NET 10 runtime.
+dotnet tool install Microsoft.ML.Explainability.Cli --version "$version" --tool-path "$work/tool" --add-source "$packages" >/dev/null
+if ! "$work/tool/onnx-xai" methods | grep -q "grad-cam"; then
+  echo "the onnx-xai tool from the package did not list its methods"; status=1
+fi
 
 echo "consumer test: $((SECONDS - start)) s, packages in $packages"
 exit $status

@@ -1,6 +1,6 @@
 // Reads the .nuspec inside every package that `dotnet pack` of the solution wrote and checks the metadata a consumer
 // relies on: the central version, the MIT licence expression, a README that is in the package, the repository,
-// a symbols package (.snupkg) beside it, and both target frameworks. Usage: dotnet run CheckPackages.cs -- <folder> <version>
+// a symbols package (.snupkg) beside it, both target frameworks (the tool: net8.0, rolling forward). Usage: dotnet run CheckPackages.cs -- <folder> <version>
 using System.IO.Compression;
 using System.Xml.Linq;
 
@@ -46,7 +46,7 @@ foreach (var id in libraries.Append(tool))
     Check(!string.IsNullOrWhiteSpace(Value("tags")), $"{id}: no tags");
     Check(!string.IsNullOrWhiteSpace(Value("description")), $"{id}: no description");
     string prefix = id == tool ? "tools/" : "lib/";
-    foreach (var tfm in new[] { "net8.0", "net10.0" })
+    foreach (var tfm in id == tool ? new[] { "net8.0" } : new[] { "net8.0", "net10.0" })   // the tool: one net8.0 build that rolls forward
     {
         Check(entries.Any(e => e.StartsWith($"{prefix}{tfm}/", StringComparison.Ordinal)), $"{id}: nothing under {prefix}{tfm}/");
     }
