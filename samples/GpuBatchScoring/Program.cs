@@ -52,9 +52,11 @@ var pipeline = ml.Transforms.LoadImages("Image", images, nameof(ImageFile.ImageP
         ScoreColumnName = "Score",
         BatchSize = batch,
         GpuDeviceId = gpu,
-        FallbackToCpu = true,
+        FallbackToCpu = true,   // the sample runs anywhere; ML.NET's default (false) throws when CUDA is unusable
     }));
 var model = pipeline.Fit(data);
+var explainer = (GradCamTransformer)model.LastTransformer;
+Console.WriteLine($"running on {explainer.ExecutionProvider}" + (explainer.FallbackReason is { } why ? $" ({why})" : ""));
 var clock = Stopwatch.StartNew();
 var frame = model.Transform(data).ToExplanationDataFrame("ImagePath", "Class", "Score", "Saliency");
 clock.Stop();
@@ -73,7 +75,7 @@ using (var csv = new StreamWriter(Path.Combine(output, "saliency.csv")))
 }
 
 Console.WriteLine($"wrote {Path.Combine(output, "saliency.csv")}");
-((IDisposable)model.LastTransformer).Dispose();
+explainer.Dispose();
 return 0;
 
 static Dictionary<string, string> ParseArguments(string[] args)

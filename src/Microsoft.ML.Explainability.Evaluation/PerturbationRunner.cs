@@ -2,6 +2,9 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
+/// <summary>Fills copy <paramref name="copy"/> of sample <paramref name="sample"/> (a delegate type, as .NET 8's Action cannot take a span).</summary>
+internal delegate void PerturbedRowFiller(int sample, int copy, Span<float> row);
+
 /// <summary>
 /// Shared driver of the perturbation metrics: for each sample it fills a stack of perturbed copies, runs them through
 /// the <see cref="ModelScorer"/> in batches and returns the target score of every copy.
@@ -17,7 +20,7 @@ internal static class PerturbationRunner
     /// </summary>
     public static double[][] Run(
         ModelScorer scorer, FloatTensor inputs, long[] targets, ScoreKind kind, int rowsPerSample,
-        Action<int, int, Span<float>> fill, string metric, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+        PerturbedRowFiller fill, string metric, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         var result = new double[inputs.BatchSize][];
         int chunk = Math.Min(rowsPerSample, MaxRowsPerStack);

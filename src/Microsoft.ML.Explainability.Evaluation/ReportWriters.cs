@@ -8,29 +8,23 @@ namespace Microsoft.ML.Explainability.Evaluation;
 public static class ReportWriters
 {
     /// <summary>
-    /// Writes the summary DataFrame as RFC 4180 CSV (comma-separated, header row, invariant culture, UTF-8 without BOM,
-    /// values at full round-trip precision, "NaN" for undefined statistics). It reads back with
-    /// <c>DataFrame.LoadCsv</c>.
+    /// Writes the summary DataFrame as CSV with <c>DataFrame.SaveCsv</c> (comma-separated, header row, invariant
+    /// culture, UTF-8 without BOM, "NaN" for undefined statistics). It reads back with <c>DataFrame.LoadCsv</c>.
     /// </summary>
     public static void WriteCsv(EvaluationReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        File.WriteAllText(path, ToCsv(report.ToDataFrame()), new UTF8Encoding(false));
+        DataFrame.SaveCsv(report.ToDataFrame(), path, ',', header: true, new UTF8Encoding(false), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Any DataFrame as RFC 4180 CSV text (fields with commas, quotes or line breaks are quoted).</summary>
+    /// <summary>Any DataFrame as CSV text, as <c>DataFrame.SaveCsv</c> writes it (invariant culture).</summary>
     public static string ToCsv(DataFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var text = new StringBuilder();
-        text.AppendJoin(',', frame.Columns.Select(c => Quote(c.Name))).Append("\r\n");
-        for (long r = 0; r < frame.Rows.Count; r++)
-        {
-            text.AppendJoin(',', frame.Columns.Select(c => Quote(Cell(c[r])))).Append("\r\n");
-        }
-
-        return text.ToString();
+        using var stream = new MemoryStream();
+        DataFrame.SaveCsv(frame, stream, ',', header: true, new UTF8Encoding(false), CultureInfo.InvariantCulture);
+        return new UTF8Encoding(false).GetString(stream.ToArray());
     }
 
     /// <summary>
@@ -107,7 +101,4 @@ public static class ReportWriters
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
-
-    private static string Quote(string field) =>
-        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Explainability.ML;
 
 /// <summary>
 /// What every explain estimator shares: the model is loaded when the estimator is made (so a missing or corrupt file
-/// fails at the catalog call), <c>Fit</c> prepares the method, checks the schema and the first row, and
+/// fails at the catalog call), <c>Fit</c> prepares the method and checks the schema (no row is read), and
 /// <c>GetOutputSchema</c> answers from the columns' kinds.
 /// </summary>
 internal sealed class EstimatorCore
@@ -27,8 +27,12 @@ internal sealed class EstimatorCore
 
     public OnnxModel Model { get; }
 
+    /// <summary>
+    /// Makes the transformer and checks it against <paramref name="input"/>'s schema only, as ML.NET's estimators do:
+    /// no row is read, so <c>Fit</c> on an empty view (the "fit on an empty list to get the schema" pattern) works.
+    /// Row values are checked by the cursor (non-finite pixels fail there, naming the row).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type or size.</exception>
-    /// <exception cref="InvalidOperationException">The data view has no rows.</exception>
     public T Fit<T>(IDataView input, Func<ExplainSettings, OnnxModel, T> create)
         where T : ExplainTransformerBase
     {
@@ -37,23 +41,6 @@ internal sealed class EstimatorCore
         try
         {
             transformer.GetOutputSchema(input.Schema);
-            var column = input.Schema[Settings.InputColumnName];
-            using var cursor = input.GetRowCursor([column]);
-            if (!cursor.MoveNext())
-            {
-                throw new InvalidOperationException($"The data view given to Fit has no rows: an explain estimator reads the first row of '{Settings.InputColumnName}' to check the pipeline feeds the model. Fit on at least one example.");
-            }
-
-            VBuffer<float> first = default;
-            cursor.GetGetter<VBuffer<float>>(column)(ref first);
-            foreach (var value in first.DenseValues())
-            {
-                if (!float.IsFinite(value))
-                {
-                    throw new InvalidOperationException($"The first row of '{Settings.InputColumnName}' holds {value}; the model needs finite pixel values.");
-                }
-            }
-
             return transformer;
         }
         catch
@@ -70,24 +57,24 @@ internal sealed class EstimatorCore
         var columns = inputSchema.ToDictionary(c => c.Name, StringComparer.Ordinal);
         if (!columns.TryGetValue(Settings.InputColumnName, out var input))
         {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The input column '{Settings.InputColumnName}' was not found in the input schema (columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}).");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find input column '{Settings.InputColumnName}' in the input schema (columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}).");
         }
 
         if (input.Kind != SchemaShape.Column.VectorKind.Vector || input.ItemType != NumberDataViewType.Single)
         {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The input column '{Settings.InputColumnName}' is {input.Kind} of {input.ItemType}; expected a known-size vector of Single holding [C, H, W].");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for input column '{Settings.InputColumnName}': expected a known-size vector of Single holding [C, H, W], got {input.Kind} of {input.ItemType}. Use ExtractPixels(outputAsFloatArray: true).");
         }
 
         if (Settings.TargetColumnName is { } target)
         {
             if (!columns.TryGetValue(target, out var targetColumn))
             {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The target column '{target}' was not found in the input schema.");
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find target column '{target}' in the input schema.");
             }
 
             if (targetColumn.Kind != SchemaShape.Column.VectorKind.Scalar || !(targetColumn.IsKey || TargetReader.IsSupported(targetColumn.ItemType)))
             {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The target column '{target}' is {targetColumn.Kind} of {targetColumn.ItemType}; it must be an integer or a key.");
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for target column '{target}': expected an integer or key type, got {targetColumn.Kind} of {targetColumn.ItemType}. The target column holds the class to explain: it must be an integer or a key.");
             }
         }
 

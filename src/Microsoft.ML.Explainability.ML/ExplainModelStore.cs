@@ -2,9 +2,11 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using Microsoft.ML.Explainability.ML;
 using Microsoft.ML.Explainability.Onnx;
 
-namespace Microsoft.ML.Explainability.ML;
+// Catalog extensions live in ML.NET's namespace, as ML.NET's own do: `using Microsoft.ML;` is enough.
+namespace Microsoft.ML;
 
 /// <summary>
 /// Saves and loads ML.NET models that contain explain transformers.

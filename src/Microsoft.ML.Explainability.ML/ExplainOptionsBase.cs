@@ -61,8 +61,8 @@ public abstract class ExplainOptionsBase
     /// <summary>CUDA device to run on (with the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package); null (the default): the CPU.</summary>
     public int? GpuDeviceId { get; set; }
 
-    /// <summary>When CUDA was asked for but cannot be used, run on the CPU instead of throwing. Default true.</summary>
-    public bool FallbackToCpu { get; set; } = true;
+    /// <summary>When CUDA was asked for but cannot be used, run on the CPU instead of throwing. Default false, as in ML.NET's <c>ApplyOnnxModel</c>: a GPU request fails loudly rather than silently running on the CPU.</summary>
+    public bool FallbackToCpu { get; set; }
 
     /// <summary>Threads inside one ONNX Runtime operator; 0 (the default) lets ONNX Runtime choose; at most <see cref="ExplainLimits.MaxIntraOpThreads"/> of <see cref="Limits"/>.</summary>
     public int IntraOpThreads { get; set; }

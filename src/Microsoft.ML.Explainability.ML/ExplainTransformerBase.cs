@@ -52,6 +52,18 @@ public abstract class ExplainTransformerBase : ITransformer, IDisposable
     /// <summary>The CAM target layer (CAM methods and Guided Grad-CAM), else null.</summary>
     public TargetLayer? TargetLayer => _runner.Layer;
 
+    /// <summary>
+    /// The ONNX Runtime execution provider this transformer actually runs on: "CUDAExecutionProvider" when the CUDA
+    /// device asked for is usable, else "CPUExecutionProvider" (no device asked for, or a fall-back).
+    /// </summary>
+    public string ExecutionProvider => _runner.ExecutionProvider;
+
+    /// <summary>The CUDA device the transformer runs on, or null when it runs on the CPU.</summary>
+    public int? GpuDeviceId => _runner.ExecutionProvider == "CUDAExecutionProvider" ? Settings.GpuDeviceId : null;
+
+    /// <summary>Why CUDA was not used although asked for (only with <c>fallbackToCpu: true</c>), or null.</summary>
+    public string? FallbackReason => _runner.FallbackReason;
+
     /// <summary>The ONNX model explained (its bytes are what <see cref="ExplainModelStore"/> saves).</summary>
     public OnnxModel Model { get; }
 

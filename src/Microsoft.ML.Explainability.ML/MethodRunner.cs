@@ -43,6 +43,14 @@ internal sealed class MethodRunner : IDisposable
         CheckNormalisation(settings.Std, channels, nameof(settings.Std));
         int height = (int)InputShape[1], width = (int)InputShape[2];
         var execution = settings.Execution;
+
+        // The device the sessions will run on: the same decision (and the same fall-back) as every session makes.
+        using (SessionOptionsFactory.Create(execution, out var provider, out var fallbackReason))
+        {
+            ExecutionProvider = provider;
+            FallbackReason = fallbackReason;
+        }
+
         if (settings.IsCam)
         {
             var cam = new CamExplainer(model, new CamOptions { Method = settings.CamMethod, TargetLayer = settings.TargetLayer, Output = settings.ModelOutputName, Execution = execution });
@@ -259,6 +267,12 @@ internal sealed class MethodRunner : IDisposable
 
         return new InferenceSession(GradientModel.Prepare(_model).ToBytes(), options);
     }
+
+    /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Why CUDA was not used although asked for, or null.</summary>
+    public string? FallbackReason { get; }
 
     public void Dispose()
     {

@@ -1,11 +1,11 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.Explainability.Evaluation;
 using Microsoft.ML.Explainability.Runtime;
-using ScottPlot;
 using SkiaSharp;
 
 namespace Microsoft.ML.Explainability.Reports;
 
-/// <summary>Colormaps for heatmap overlays (ScottPlot's implementations).</summary>
+/// <summary>Colormaps for heatmap overlays (see <see cref="Colormaps"/> for their definitions).</summary>
 public enum HeatmapColormap
 {
     /// <summary>Matplotlib's perceptually uniform "inferno" (black–purple–yellow).</summary>
@@ -56,36 +56,50 @@ public static class HeatmapRenderer
         double sMin = saliency.Min(), sMax = saliency.Max();
         var image = inputs.Row(row).ToArray();
         float iMin = image.Min(), iMax = image.Max();
-        IColormap map = colormap switch
-        {
-            HeatmapColormap.Jet => new ScottPlot.Colormaps.Jet(),
-            HeatmapColormap.Viridis => new ScottPlot.Colormaps.Viridis(),
-            _ => new ScottPlot.Colormaps.Inferno(),
-        };
 
+        var colours = Colormaps.Table(colormap);
+        bool colour = layout.Channels >= 3;
         int width = layout.Width * scale, height = layout.Height * scale;
-        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+
+        // The overlay is filled into one RGBA buffer (a row at source resolution, repeated `scale` times) and handed to
+        // SkiaSharp once for PNG encoding, instead of H·W·scale² SetPixel calls.
+        var pixels = new byte[width * height * 4];
+        var line = new byte[width * 4];
         for (int i = 0; i < layout.Height; i++)
         {
             for (int j = 0; j < layout.Width; j++)
             {
                 int p = (i * layout.Width) + j;
                 double Channel(int c) => iMax > iMin ? (image[(Math.Min(c, layout.Channels - 1) * layout.Features) + p] - iMin) / (iMax - iMin) : 0;
-                bool colour = layout.Channels >= 3;
                 double r = Channel(0), g = colour ? Channel(1) : r, b = colour ? Channel(2) : r;
-                var heat = map.GetColor(sMax > sMin ? (saliency[p] - sMin) / (sMax - sMin) : 0);
+                var (hr, hg, hb) = colours[(int)Math.Round((sMax > sMin ? (saliency[p] - sMin) / (sMax - sMin) : 0) * 255)];
                 byte Blend(double value, byte h) => (byte)Math.Clamp(Math.Round((((1 - alpha) * value) + (alpha * h / 255.0)) * 255), 0, 255);
-                var pixel = new SKColor(Blend(r, heat.R), Blend(g, heat.G), Blend(b, heat.B));
-                for (int di = 0; di < scale; di++)
+                byte br = Blend(r, hr), bg = Blend(g, hg), bb = Blend(b, hb);
+                for (int dj = 0; dj < scale; dj++)
                 {
-                    for (int dj = 0; dj < scale; dj++)
-                    {
-                        bitmap.SetPixel((j * scale) + dj, (i * scale) + di, pixel);
-                    }
+                    int o = ((j * scale) + dj) * 4;
+                    line[o] = br;
+                    line[o + 1] = bg;
+                    line[o + 2] = bb;
+                    line[o + 3] = 255;
                 }
+            }
+
+            for (int di = 0; di < scale; di++)
+            {
+                line.CopyTo(pixels, ((i * scale) + di) * line.Length);
             }
         }
 
+        // SKBitmap(info), GetPixels and Encode exist unchanged in SkiaSharp 2.88 (ML.NET's image transforms) and 3.x, so
+        // this runs on whichever of the two an application resolves.
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        if (bitmap.RowBytes != line.Length)
+        {
+            throw new InvalidOperationException($"SkiaSharp allocated {bitmap.RowBytes} bytes per row for a {width}-pixel RGBA row.");
+        }
+
+        Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
     }

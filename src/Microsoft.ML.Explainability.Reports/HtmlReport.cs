@@ -8,15 +8,15 @@ namespace Microsoft.ML.Explainability.Reports;
 
 /// <summary>
 /// One self-contained HTML page for an evaluation: the summary table of an <see cref="EvaluationReport"/> (methods ×
-/// metrics with mean, standard deviation, 95 % interval and n), one ScottPlot line plot per kind of curve attached to
-/// the report (deletion, insertion, MoRF, …; mean curve per method), and grids of heatmap overlays per method. Every
-/// image is a PNG embedded as a base64 <c>data:</c> URI, so the file needs nothing else. The markup is well-formed
+/// metrics with mean, standard deviation, 95 % interval and n), one inline SVG line chart (<see cref="CurvePlotter"/>) per kind of
+/// curve attached to the report (deletion, insertion, MoRF, …; mean curve per method), and grids of heatmap overlays per
+/// method. Every heatmap is a PNG embedded as a base64 <c>data:</c> URI, so the file needs nothing else. The markup is well-formed
 /// XML (XHTML syntax of HTML5), so it can be checked with an XML parser.
 /// </summary>
 public sealed class HtmlReport
 {
     private readonly List<(string Method, List<(string Caption, byte[] Png)> Images)> _heatmaps = [];
-    private readonly List<(string Title, byte[] Png)> _plots = [];
+    private readonly List<(string Title, string Svg)> _plots = [];
     private readonly List<(string Title, string? Note, DataFrame Frame)> _tables = [];
 
     /// <summary>Creates a page for <paramref name="report"/>.</summary>
@@ -56,7 +56,7 @@ public sealed class HtmlReport
     public HtmlReport AddCurvePlot(string title, IReadOnlyList<(string Method, PerturbationCurves Curves)> curves)
     {
         ArgumentException.ThrowIfNullOrEmpty(title);
-        _plots.Add((title, CurvePlotter.Png(title, curves)));
+        _plots.Add((title, CurvePlotter.Svg(title, curves)));
         return this;
     }
 
@@ -98,15 +98,15 @@ public sealed class HtmlReport
 
         var plots = Report.Curves
             .GroupBy(c => c.Curves.Name, StringComparer.Ordinal)
-            .Select(g => (Title: g.Key + " curves", Png: CurvePlotter.Png(g.Key + " curves", g.ToArray())))
+            .Select(g => (Title: g.Key + " curves", Svg: CurvePlotter.Svg(g.Key + " curves", g.ToArray())))
             .Concat(_plots)
             .ToArray();
         if (plots.Length > 0)
         {
             html.Append("<h2>Curves</h2>\n");
-            foreach (var (title, png) in plots)
+            foreach (var (title, svg) in plots)
             {
-                Image(html, png, title, title);
+                html.Append("<figure class=\"plot\">").Append(svg).Append("<figcaption>").Append(Encode(title)).Append("</figcaption></figure>\n");
             }
         }
 

@@ -249,12 +249,41 @@ public sealed class PipelineTests
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
             .Fit(data).Transform(data);
 
-        // The CPU runtime package has no CUDA provider: with fall-back the CPU runs, without it a clear error.
-        var fallback = ml.Transforms.ExplainGradCam("Saliency", "Pixels", TestData.CnnPath, gpuDeviceId: 0, fallbackToCpu: true).Fit(pixels);
+        // The CPU runtime package has no CUDA provider: with fall-back the CPU runs and the transformer says so; without
+        // it (ML.NET's default, as in ApplyOnnxModel) Fit fails with a clear error.
+        using var fallback = ml.Transforms.ExplainGradCam("Saliency", "Pixels", TestData.CnnPath, gpuDeviceId: 0, fallbackToCpu: true).Fit(pixels);
         Assert.HasCount(2, Read(fallback.Transform(pixels), "Saliency"));
-        var strict = ml.Transforms.ExplainGradCam("Saliency", "Pixels", TestData.CnnPath, gpuDeviceId: 0, fallbackToCpu: false).Fit(pixels);
-        var error = Assert.Throws<ExplainabilityException>(() => Read(strict.Transform(pixels), "Saliency"));
+        Assert.AreEqual("CPUExecutionProvider", fallback.ExecutionProvider);
+        Assert.IsNull(fallback.GpuDeviceId);
+        StringAssert.Contains(fallback.FallbackReason, "CUDA device 0");
+        var error = Assert.Throws<ExplainabilityException>(() => ml.Transforms.ExplainGradCam("Saliency", "Pixels", TestData.CnnPath, gpuDeviceId: 0).Fit(pixels));
         StringAssert.Contains(error.Message, "CUDA");
+        StringAssert.Contains(error.Message, "FallbackToCpu is false");
+
+        using var cpu = ml.Transforms.ExplainGradCam("Saliency", "Pixels", TestData.CnnPath).Fit(pixels);
+        Assert.AreEqual("CPUExecutionProvider", cpu.ExecutionProvider);
+        Assert.IsNull(cpu.FallbackReason);
+    }
+
+    [TestMethod]
+    public void A_model_stream_explains_like_the_model_file()
+    {
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(_rows.Take(3));
+        var pixels = ml.Transforms.LoadImages("Image", _folder, "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", 28, 28))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
+            .Fit(data).Transform(data);
+        using var fromFile = ml.Transforms.ExplainLrp("Saliency", "Pixels", TestData.CnnPath).Fit(pixels);
+        using var stream = File.OpenRead(TestData.CnnPath);
+        using var fromStream = ml.Transforms.ExplainLrp("Saliency", "Pixels", stream).Fit(pixels);
+        var expected = Read(fromFile.Transform(pixels), "Saliency");
+        var actual = Read(fromStream.Transform(pixels), "Saliency");
+        Assert.HasCount(3, actual);
+        for (int r = 0; r < expected.Length; r++)
+        {
+            CollectionAssert.AreEqual(expected[r], actual[r], $"row {r}");
+        }
     }
 
     internal static float[][] Read(IDataView data, string name)

@@ -38,8 +38,12 @@ public sealed class SaveLoadTests
         var output = Path.Combine(folder, "saliency.bin");
         var helper = typeof(SaveLoadTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadCheckPath").Value!;
         Assert.IsTrue(File.Exists(helper), $"the second-process helper is built at {helper}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { helper, saved, folder, output })
+        var metadata = typeof(SaveLoadTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>();
+        bool selfContained = string.Equals(metadata.Single(a => a.Key == "LoadCheckSelfContained").Value, "true", StringComparison.OrdinalIgnoreCase);
+        var start = selfContained
+            ? new ProcessStartInfo(Path.ChangeExtension(helper, OperatingSystem.IsWindows() ? ".exe" : null)) { RedirectStandardOutput = true, RedirectStandardError = true }
+            : new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (selfContained ? [] : new[] { helper }).Concat([saved, folder, output]))
         {
             start.ArgumentList.Add(arg);
         }

@@ -19,10 +19,10 @@ internal sealed class Bindings
         if (settings.TargetColumnName is { } target)
         {
             var column = inputSchema.GetColumnOrNull(target)
-                ?? throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The target column '{target}' was not found in the input schema ({Names(inputSchema)}).");
+                ?? throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find target column '{target}' in the input schema ({Names(inputSchema)}).");
             if (!TargetReader.IsSupported(column.Type))
             {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The target column '{target}' has type {column.Type}; it must be an integer or a key.");
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for target column '{target}': expected an integer or key type, got {column.Type}. The target column holds the class to explain: it must be an integer or a key.");
             }
 
             TargetColumn = column.Index;
@@ -115,23 +115,23 @@ internal sealed class Bindings
     public static int CheckInput(DataViewSchema schema, string name, long[] shape)
     {
         var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"The input column '{name}' was not found in the input schema ({Names(schema)}).");
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Could not find input column '{name}' in the input schema ({Names(schema)}).");
         string expected = $"a vector of Single holding the model's input [{string.Join(", ", shape)}] ({shape.Aggregate(1L, (a, b) => a * b)} values)";
         if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
         {
-            throw new ArgumentOutOfRangeException(nameof(schema), $"The input column '{name}' has type {column.Type}; expected {expected}. Use ExtractPixels(outputAsFloatArray: true).");
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Schema mismatch for input column '{name}': expected {expected}, got {column.Type}. Use ExtractPixels(outputAsFloatArray: true).");
         }
 
         long length = shape.Aggregate(1L, (a, b) => a * b);
         if (!vector.IsKnownSize || vector.Size != length)
         {
             var size = vector.IsKnownSize ? vector.Size.ToString(CultureInfo.InvariantCulture) : "variable";
-            throw new ArgumentOutOfRangeException(nameof(schema), $"The input column '{name}' has {size} values; expected {expected}. Resize the images to {shape[^2]}×{shape[^1]} and extract {shape[0]} channel(s).");
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Schema mismatch for input column '{name}': expected {expected}, got {size} values. Resize the images to {shape[^2]}×{shape[^1]} and extract {shape[0]} channel(s).");
         }
 
         if (vector.Dimensions.Length == 3 && !vector.Dimensions.Select(d => (long)d).SequenceEqual(shape))
         {
-            throw new ArgumentOutOfRangeException(nameof(schema), $"The input column '{name}' holds [{string.Join(", ", vector.Dimensions)}]; expected [{string.Join(", ", shape)}] (channels first: ExtractPixels with interleavePixelColors: false).");
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Schema mismatch for input column '{name}': expected [{string.Join(", ", shape)}], got [{string.Join(", ", vector.Dimensions)}]. The model wants channels first: ExtractPixels with interleavePixelColors: false.");
         }
 
         return column.Index;

@@ -12,6 +12,7 @@ internal sealed class RowBatch
     private readonly Bindings _bindings;
     private readonly float[] _inputs;
     private readonly long[] _targets;
+    private readonly DataViewRow _source;
     private readonly ValueGetter<VBuffer<float>> _inputGetter;
     private readonly Func<long>? _targetGetter;
     private readonly float[] _scale;
@@ -24,6 +25,7 @@ internal sealed class RowBatch
     public RowBatch(Bindings bindings, DataViewRow source, int capacity)
     {
         _bindings = bindings;
+        _source = source;
         Capacity = capacity;
         _rowLength = bindings.Runner.InputLength;
         var shape = bindings.Runner.InputShape;
@@ -72,6 +74,14 @@ internal sealed class RowBatch
         _inputGetter(ref _scratch);
         var target = _inputs.AsSpan(Count * _rowLength, _rowLength);
         _scratch.CopyTo(target);
+        for (int i = 0; i < target.Length; i++)
+        {
+            if (!float.IsFinite(target[i]))
+            {
+                throw new InvalidOperationException($"Row {_source.Position} of '{_bindings.Settings.InputColumnName}' holds {target[i]} at index {i}; the model needs finite pixel values.");
+            }
+        }
+
         if (Normalises)
         {
             for (int c = 0; c < _scale.Length; c++)

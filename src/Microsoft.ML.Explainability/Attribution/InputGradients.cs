@@ -3,6 +3,12 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Attribution;
 
+/// <summary>Fills row <paramref name="row"/> of a batch (a delegate type, as .NET 8's Action cannot take a span).</summary>
+internal delegate void RowFiller(int row, Span<float> destination);
+
+/// <summary>Receives row <paramref name="row"/>'s gradient and target score.</summary>
+internal delegate void RowAccumulator(int row, ReadOnlySpan<float> gradient, float score);
+
 /// <summary>
 /// Gradient sessions with respect to the model input (one per seed kind, created on first use) shared by the
 /// gradient explainers, and the batching of many perturbed copies of the input through them.
@@ -39,7 +45,7 @@ internal sealed class InputGradients : IDisposable
     /// <paramref name="source"/>(i), in calls of about <see cref="ExecutionOptions.BatchSize"/> rows built on demand by
     /// <paramref name="fill"/>; calls <paramref name="accumulate"/>(i, gradient row, target score) for each.
     /// </summary>
-    public void RunMany(int rows, Func<int, int> source, Action<int, Span<float>> fill, long[]? targets, FloatTensor? seed, Action<int, ReadOnlySpan<float>, float> accumulate, CancellationToken cancellationToken = default)
+    public void RunMany(int rows, Func<int, int> source, RowFiller fill, long[]? targets, FloatTensor? seed, RowAccumulator accumulate, CancellationToken cancellationToken = default)
     {
         var shape = _model.InputInfo.Shape;
         int rowLength = checked((int)shape.Skip(1).Aggregate(1L, (a, b) => a * b));

@@ -198,7 +198,8 @@ public sealed class AblationStudyTests
         var document = XDocument.Load(reader);
         Assert.AreEqual(2, document.Descendants("table").Count(), "summary and differences");
         var images = document.Descendants("img").ToArray();
-        Assert.HasCount(2 + (2 * _result.Variants.Count), images, "deletion and insertion plots, 2 overlays per variant");
+        Assert.HasCount(2 * _result.Variants.Count, images, "2 overlays per variant");
+        Assert.HasCount(2, document.Descendants(XName.Get("svg", "http://www.w3.org/2000/svg")), "deletion and insertion plots (inline SVG)");
         Assert.IsTrue(images.All(i => ((string)i.Attribute("src")!).StartsWith("data:image/png;base64,", StringComparison.Ordinal)));
     }
 

@@ -127,7 +127,17 @@ public sealed class ReportTests
         var summary = document.Descendants("table").Single(t => (string?)t.Attribute("id") == "summary");
         Assert.HasCount(12, summary.Element("tbody")!.Elements("tr"));
         var images = document.Descendants("img").ToArray();
-        Assert.HasCount(2 + (3 * 3), images, "a deletion and an insertion plot, 3 overlays per method");
+        Assert.HasCount(3 * 3, images, "3 overlays per method");
+        var plots = document.Descendants(XName.Get("svg", "http://www.w3.org/2000/svg")).ToArray();
+        Assert.HasCount(2, plots, "a deletion and an insertion plot, inline SVG");
+        foreach (var plot in plots)
+        {
+            // One polyline per method, each with as many points as the curve has fractions.
+            var lines = plot.Descendants(XName.Get("polyline", "http://www.w3.org/2000/svg")).ToArray();
+            Assert.HasCount(report.Methods.Count, lines);
+            Assert.IsTrue(lines.All(l => ((string)l.Attribute("points")!).Split(' ').Length == report.Curves[0].Curves.Fractions.Count));
+        }
+
         foreach (var image in images)
         {
             var src = (string)image.Attribute("src")!;
