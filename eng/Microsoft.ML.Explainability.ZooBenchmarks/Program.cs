@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Microsoft.ML.Explainability.ZooBenchmarks;
+
+// XAI_ZOO=/work/zoo dotnet run -c Release --project eng/Microsoft.ML.Explainability.ZooBenchmarks -- <command>
+//   bench [BenchmarkDotNet args]   the zoo table (ZooBenchmarks); XAI_ZOO_MODELS=a,b for a subset
+//   profile MODEL METHOD [...]     forward vs method timing and the ONNX Runtime profile by op type
+//   check                          saliency from the library vs from `onnx-xai compile`, every zoo model
+return args.FirstOrDefault() switch
+{
+    "profile" => Profiler.Run(args[1..]),
+    "check" => CompiledSaliencyCheck.Run(args[1..]),
+    "bench" => Bench(args[1..]),
+    _ => Usage(),
+};
+
+static int Bench(string[] args)
+{
+    _ = ZooModels.Folder; // fail loudly before BenchmarkDotNet starts when the zoo is missing
+    var config = DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    BenchmarkSwitcher.FromAssembly(typeof(ZooBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | check");
+    return 2;
+}
