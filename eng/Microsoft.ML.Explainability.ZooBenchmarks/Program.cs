@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.ML.Explainability.ZooBenchmarks;
 
 // XAI_ZOO=/work/zoo dotnet run -c Release --project eng/Microsoft.ML.Explainability.ZooBenchmarks -- <command>
@@ -17,7 +20,10 @@ return args.FirstOrDefault() switch
 static int Bench(string[] args)
 {
     _ = ZooModels.Folder; // fail loudly before BenchmarkDotNet starts when the zoo is missing
-    var config = DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    // Few invocations: a method on a big model takes seconds, IG-32 tens of seconds. In process: no rebuild per case.
+    var job = Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+        .WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance);
+    var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
     BenchmarkSwitcher.FromAssembly(typeof(ZooBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
     return 0;
 }

@@ -8,6 +8,7 @@ silently, and the exit code is 1 when any export failed.
 
     python3 eng/model-zoo/export_zoo.py /work/zoo                # the whole zoo at 224x224
     python3 eng/model-zoo/export_zoo.py /work/zoo resnet18 vgg16 # a subset
+    python3 eng/model-zoo/export_zoo.py --tiny test/assets/models/zoo  # the small op-pattern graphs the tests use
 
 Needs torch and torchvision (Debian: apt-get install python3-torch python3-torchvision python3-onnx).
 """
@@ -64,6 +65,66 @@ ZOO = {
 }
 
 
+def _tiny(*blocks, channels, stem_stride=1, stem_act=nn.ReLU):
+    """Stem conv + BN + activation, the torchvision blocks under test, global pooling and a 10-class Linear."""
+    return nn.Sequential(
+        nn.Conv2d(3, channels, 3, stem_stride, 1, bias=False), nn.BatchNorm2d(channels), stem_act(),
+        *blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LazyLinear(10))
+
+
+def _tiny_resnet():
+    from torchvision.models.resnet import BasicBlock, Bottleneck
+    down = nn.Sequential(nn.Conv2d(8, 16, 1, 2, bias=False), nn.BatchNorm2d(16))
+    down2 = nn.Sequential(nn.Conv2d(16, 16, 1, 1, bias=False), nn.BatchNorm2d(16))
+    return _tiny(nn.MaxPool2d(3, 2, 1), BasicBlock(8, 16, 2, down), Bottleneck(16, 4, 1, down2), channels=8, stem_stride=2)
+
+
+def _tiny_mobilenet_v2():
+    from torchvision.models.mobilenetv2 import InvertedResidual
+    return _tiny(InvertedResidual(8, 8, 1, 1), InvertedResidual(8, 12, 2, 4), InvertedResidual(12, 12, 1, 4),
+                 channels=8, stem_stride=2, stem_act=nn.ReLU6)
+
+
+def _tiny_mobilenet_v3():
+    from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig
+    norm = nn.BatchNorm2d
+    return _tiny(InvertedResidual(InvertedResidualConfig(8, 3, 8, 8, True, "RE", 2, 1, 1.0), norm),
+                 InvertedResidual(InvertedResidualConfig(8, 5, 24, 16, True, "HS", 2, 1, 1.0), norm),
+                 InvertedResidual(InvertedResidualConfig(16, 3, 32, 16, False, "HS", 1, 1, 1.0), norm),
+                 channels=8, stem_stride=2, stem_act=nn.Hardswish)
+
+
+def _tiny_shufflenet_v2():
+    from torchvision.models.shufflenetv2 import InvertedResidual
+    return _tiny(nn.MaxPool2d(3, 2, 1), InvertedResidual(8, 16, 2), InvertedResidual(16, 16, 1), channels=8, stem_stride=2)
+
+
+def _tiny_efficientnet():
+    from torchvision.models.efficientnet import MBConv, MBConvConfig
+    return _tiny(MBConv(MBConvConfig(1, 3, 1, 8, 8, 1), 0.0, nn.BatchNorm2d),
+                 MBConv(MBConvConfig(4, 5, 2, 8, 16, 1), 0.0, nn.BatchNorm2d),
+                 MBConv(MBConvConfig(4, 3, 1, 16, 16, 1), 0.1, nn.BatchNorm2d),
+                 channels=8, stem_stride=2, stem_act=nn.SiLU)
+
+
+def _tiny_squeezenet_googlenet():
+    from torchvision.models.squeezenet import Fire
+    from torchvision.models.googlenet import Inception
+    return _tiny(nn.MaxPool2d(3, 2, ceil_mode=True), Fire(8, 4, 8, 8), nn.MaxPool2d(3, 2, ceil_mode=True),
+                 Inception(16, 4, 4, 8, 2, 4, 4), channels=8)
+
+
+# Small graphs with the zoo's op patterns (32×32 inputs, a few KB each) for the whole-model tests.
+TINY = {
+    "tiny_resnet": _tiny_resnet,
+    "tiny_mobilenet_v2": _tiny_mobilenet_v2,
+    "tiny_mobilenet_v3": _tiny_mobilenet_v3,
+    "tiny_shufflenet_v2": _tiny_shufflenet_v2,
+    "tiny_efficientnet": _tiny_efficientnet,
+    "tiny_squeezenet_googlenet": _tiny_squeezenet_googlenet,
+}
+
+
 def randomise_batch_norm(model, generator):
     """Running mean ~ N(0, 0.1), running var ~ U(0.5, 1.5), gamma ~ U(0.5, 1.5), beta ~ N(0, 0.1)."""
     for module in model.modules():
@@ -80,6 +141,8 @@ def randomise_batch_norm(model, generator):
 def export(name, build, folder, size, seed):
     torch.manual_seed(seed)
     model = build()
+    with torch.no_grad():  # materialise lazy layers
+        model.eval()(torch.zeros(1, 3, size, size))
     randomise_batch_norm(model, torch.Generator().manual_seed(seed + 1))
     model.eval()
     example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed + 2))
@@ -102,18 +165,22 @@ def main():
     parser.add_argument("models", nargs="*", help="subset of: " + ", ".join(ZOO))
     parser.add_argument("--size", type=int, default=224, help="example input height/width used for tracing")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tiny", action="store_true", help="export the small op-pattern graphs (32x32) instead")
     args = parser.parse_args()
-    unknown = [m for m in args.models if m not in ZOO]
+    zoo = TINY if args.tiny else ZOO
+    if args.tiny and args.size == 224:
+        args.size = 32
+    unknown = [m for m in args.models if m not in zoo]
     if unknown:
-        parser.error("unknown model(s): " + ", ".join(unknown))
+        parser.error("unknown model(s): " + ", ".join(unknown) + "; known: " + ", ".join(zoo))
     os.makedirs(args.output, exist_ok=True)
     rows = []
-    for index, name in enumerate(args.models or ZOO):
+    for index, name in enumerate(args.models or zoo):
         start = time.time()
         try:
-            path = export(name, ZOO[name], args.output, args.size, args.seed + 100 * index)
+            path = export(name, zoo[name], args.output, args.size, args.seed + 100 * index)
             check(path)
-            rows.append((name, "ok", "%.1f MB" % (os.path.getsize(path) / 1e6), "%.0f s" % (time.time() - start)))
+            rows.append((name, "ok", "%.3f MB" % (os.path.getsize(path) / 1e6), "%.0f s" % (time.time() - start)))
         except Exception as error:  # report every failure, keep going with the rest
             traceback.print_exc()
             rows.append((name, "FAILED", type(error).__name__ + ": " + str(error).splitlines()[0][:100], ""))
