@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML.Explainability.Cli.Compile;
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Lrp;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 
@@ -14,6 +15,8 @@ internal static class CompileCommand
         var outputOption = new Option<string>("--output", "-o") { Description = "The compiled model (.onnx)." };
         var perChannel = new Option<bool>("--per-channel") { Description = "saliency: |gradient| per channel (N×C×H×W) instead of the maximum over channels (N×H×W)." };
         var requiredTargets = new Option<bool>("--required-targets") { Description = "Make 'targets' a required input (for onnxruntime-node/-web, which cannot override an optional input's default)." };
+        var lrpSeed = new Option<string>("--lrp-seed") { Description = "lrp: the relevance put on the explained class: one-hot (1) or logit (its output value).", DefaultValueFactory = _ => "one-hot" };
+        lrpSeed.AcceptOnlyFromAmong("one-hot", "logit");
         var command = new Command("compile", "Compile an explanation into a standalone ONNX model: the original outputs plus 'saliency' and 'explained_class', with an optional int64 input 'targets'. Runs in any ONNX runtime without this library.");
         command.Options.Add(options.Model);
         command.Options.Add(method);
@@ -24,6 +27,7 @@ internal static class CompileCommand
         command.Options.Add(options.Composite);
         command.Options.Add(options.Low);
         command.Options.Add(options.High);
+        command.Options.Add(lrpSeed);
         command.SetAction(result =>
         {
             var name = Methods.Find(CommonOptions.Required(result, method, "the method to compile")).Name;
@@ -35,6 +39,7 @@ internal static class CompileCommand
                 Layer = result.GetValue(options.Layer),
                 PerChannel = result.GetValue(perChannel),
                 RequiredTargets = result.GetValue(requiredTargets),
+                LrpSeed = result.GetValue(lrpSeed) == "logit" ? LrpSeed.Logit : LrpSeed.OneHot,
                 Lrp = new MethodOptions
                 {
                     Composite = result.GetValue(options.Composite) ?? "epsilon-plus",

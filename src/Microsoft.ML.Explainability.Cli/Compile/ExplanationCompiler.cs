@@ -26,6 +26,9 @@ internal sealed class CompileOptions
 
     /// <summary>LRP composite name and, for epsilon-gamma-box, its bounds.</summary>
     public MethodOptions Lrp { get; init; } = new();
+
+    /// <summary>LRP: the relevance put on the explained class, one (<see cref="LrpSeed.OneHot"/>) or its logit (<see cref="LrpSeed.Logit"/>).</summary>
+    public LrpSeed LrpSeed { get; init; } = LrpSeed.OneHot;
 }
 
 /// <summary>A compiled explanation model and what it computes.</summary>
@@ -110,9 +113,10 @@ internal static class ExplanationCompiler
                 throw new CliException(ExitCodes.Usage, "Compiling epsilon-gamma-box needs its input bounds: give --low and --high.");
             }
 
-            var working = NameNodes(LrpCanonizers.FoldBatchNormalization(prepared).Model);
-            gradients = GradientModel.Build(working, new GradientRequest { Output = output, WithRespectTo = [input], Rules = composite.CreateRegistry(working) });
-            detail = $"composite {composite.Name}";
+            // The same graph as LrpExplainer: the composite's canonizers, unique node names, the seed node (one-hot or logit).
+            var (working, rules, _) = LrpExplainer.Working(prepared, output, composite, options.LrpSeed);
+            gradients = GradientModel.Build(working, new GradientRequest { Output = LrpExplainer.SeedTensor, WithRespectTo = [input], Rules = rules });
+            detail = $"composite {composite.Name}, seed {options.LrpSeed}";
         }
         else
         {
@@ -279,31 +283,6 @@ internal static class ExplanationCompiler
     }
 
     private static TypeProto FloatType() => new() { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } };
-
-    /// <summary>Gives every unnamed or repeated node a unique name, so LRP node rules address exactly one node.</summary>
-    private static OnnxModel NameNodes(OnnxModel model)
-    {
-        var proto = ModelProto.Parser.ParseFrom(model.ToBytes());
-        var taken = proto.Graph.Node.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int n = 0; n < proto.Graph.Node.Count; n++)
-        {
-            var node = proto.Graph.Node[n];
-            if (node.Name.Length == 0 || !seen.Add(node.Name))
-            {
-                var name = "lrp_node_" + n.ToString(CultureInfo.InvariantCulture);
-                for (int i = 1; !taken.Add(name); i++)
-                {
-                    name = "lrp_node_" + n.ToString(CultureInfo.InvariantCulture) + "_" + i.ToString(CultureInfo.InvariantCulture);
-                }
-
-                node.Name = name;
-                seen.Add(name);
-            }
-        }
-
-        return OnnxModel.Load(Google.Protobuf.MessageExtensions.ToByteArray(proto));
-    }
 
     private static string Relu(GraphEmitter g, string x) => g.Node("Relu", [x]);
 }

@@ -10,7 +10,8 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// Layer-wise Relevance Propagation on an ONNX model, in Zennit's formulation: the composite's rules replace the
 /// backward rules of the differentiation engine, the seed R_out (one-hot or logit at the target class) is the
 /// "gradient" put on the output, and the relevance of the input is the "gradient" the engine returns there. The
-/// model is prepared (opset ≥ 17, symbolic batch) and canonized (BatchNormalization folded) on a copy; one ONNX
+/// model is prepared (opset ≥ 17, symbolic batch, constants folded) and canonized by the composite's canonizers
+/// (<see cref="LrpComposite.Canonizers"/>; BatchNormalization folded) on a copy; one ONNX
 /// Runtime call per batch computes outputs and relevances. Holds ONNX Runtime sessions: dispose it.
 /// </summary>
 /// <example>
@@ -25,7 +26,8 @@ public sealed class LrpExplainer : IDisposable
     /// <summary>The node appended after the explained output, through which the seed enters (and is scaled by the logit for <see cref="LrpSeed.Logit"/>).</summary>
     internal const string SeedNode = "xai.lrp.seed";
 
-    private const string SeedTensor = "xai.lrp.output";
+    /// <summary>The copy of the explained output on which the seed is put.</summary>
+    internal const string SeedTensor = "xai.lrp.output";
 
     private readonly ExplainedModel _model;
     private readonly LrpOptions _options;
@@ -51,17 +53,29 @@ public sealed class LrpExplainer : IDisposable
         }
 
         _model = ExplainedModel.Create(model, _options.Output);
-        var working = _options.Canonize ? LrpCanonizers.FoldBatchNormalization(_model.Prepared).Model : _model.Prepared;
-        working = LrpCanonizers.NameNodes(working);
-        FoldedBatchNormalizations = _model.Prepared.NodeCount - working.NodeCount;
-        var index = working.Index();
+        (_working, _rules, CanonizerChanges) = Working(_model.Prepared, _model.Output, _options.Composite, _options.Seed, _options.Canonize);
+        FoldedBatchNormalizations = _model.Prepared.NodeCount - (_working.NodeCount - 1);
+        var index = _working.Index();
         foreach (var name in _options.RelevanceOf)
         {
             index.RequireTensor(name);
         }
+    }
 
-        _working = WithSeedNode(working, _model.Output);
-        _rules = _options.Composite.CreateRegistry(_working).WithNodeRule(SeedNode, _options.Seed == LrpSeed.Logit ? ScaleByOutput : PassSeed);
+    /// <summary>
+    /// The model LRP differentiates and its rules, shared by this explainer and by compiled explanation models
+    /// (<c>onnx-xai compile</c>): <paramref name="prepared"/> (from <see cref="GradientModel.Prepare"/>) canonized by the
+    /// composite's canonizers (unless <paramref name="canonize"/> is false), its nodes named uniquely, and an
+    /// Identity(output) → <see cref="SeedTensor"/> node through which the seed enters: passed as is
+    /// (<see cref="LrpSeed.OneHot"/>) or multiplied by the output (<see cref="LrpSeed.Logit"/>). Differentiate
+    /// <see cref="SeedTensor"/> with the returned rules.
+    /// </summary>
+    internal static (OnnxModel Working, GradientRuleRegistry Rules, int CanonizerChanges) Working(OnnxModel prepared, string output, LrpComposite composite, LrpSeed seed, bool canonize = true)
+    {
+        var (canonized, changes) = canonize ? composite.Canonize(prepared) : (prepared, 0);
+        var working = WithSeedNode(LrpCanonizers.NameNodes(canonized), output);
+        var rules = composite.CreateRegistry(working).WithNodeRule(SeedNode, seed == LrpSeed.Logit ? ScaleByOutput : PassSeed);
+        return (working, rules, changes);
     }
 
     /// <summary>The composite in use.</summary>
@@ -70,8 +84,11 @@ public sealed class LrpExplainer : IDisposable
     /// <summary>The output whose relevance is explained.</summary>
     public string Output => _model.Output;
 
-    /// <summary>How many BatchNormalization nodes the canonizer folded.</summary>
+    /// <summary>How many nodes the canonizers removed (BatchNormalization and affine nodes folded into a layer).</summary>
     public int FoldedBatchNormalizations { get; }
+
+    /// <summary>How many rewrites the composite's canonizers made.</summary>
+    public int CanonizerChanges { get; }
 
     /// <summary>Explains each row for a class.</summary>
     /// <param name="batch">Input images [N, C, H, W] (the model's input shape), finite.</param>

@@ -11,7 +11,8 @@ namespace Microsoft.ML.Explainability.Lrp;
 internal sealed class LrpGraphFacts
 {
     /// <summary>Operators LRP treats as linear layers with weights.</summary>
-    public static readonly IReadOnlySet<string> LinearOperators = new HashSet<string>(StringComparer.Ordinal) { "Conv", "ConvTranspose", "Gemm", "MatMul" };
+    public static readonly IReadOnlySet<string> LinearOperators =
+        LrpOperatorTable.Entries.Where(e => e.Value == LrpOperatorKind.Linear).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
 
     private static readonly HashSet<string> NonNegativeProducers = new(StringComparer.Ordinal)
     {
@@ -26,6 +27,8 @@ internal sealed class LrpGraphFacts
     };
 
     private readonly Dictionary<string, string> _producerOp = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _constants = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nonNegative = new(StringComparer.Ordinal);
     private readonly HashSet<string> _firstLayers = new(StringComparer.Ordinal);
 
@@ -43,12 +46,14 @@ internal sealed class LrpGraphFacts
         var graph = model.Graph;
         var index = model.Index();
         var initializers = graph.Initializer.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+        facts._constants.UnionWith(initializers.Keys);
         for (int n = 0; n < graph.Node.Count; n++)
         {
             var node = graph.Node[n];
             foreach (var output in node.Output.Where(o => o.Length > 0))
             {
                 facts._producerOp[output] = node.OpType;
+                facts._producer[output] = node;
             }
 
             if (IsNonNegative(node, facts._nonNegative, initializers))
@@ -85,6 +90,45 @@ internal sealed class LrpGraphFacts
 
     /// <summary>Whether tensor <paramref name="name"/> is known to hold no negative value.</summary>
     public bool IsNonNegative(string name) => _nonNegative.Contains(name);
+
+    /// <summary>
+    /// Whether <paramref name="tensor"/> is computed from <paramref name="source"/> alone through element-wise
+    /// operators (activations, scalings, sums or products with constants, Identity, Cast): the gate g(x) of a gated
+    /// activation x·g(x) such as SiLU x·σ(x), GELU x·Φ(x) (exported as Div, Erf, Add) or HardSwish x·ReLU6(x + 3)/6.
+    /// </summary>
+    public bool IsElementwiseFunctionOf(string tensor, string source)
+    {
+        var current = tensor;
+        for (int depth = 0; depth < 8; depth++)
+        {
+            if (!_producer.TryGetValue(current, out var node) || node.Output[0] != current)
+            {
+                return false;
+            }
+
+            bool elementwise = LrpOperatorTable.Is(node.OpType, LrpOperatorKind.Activation, LrpOperatorKind.Scaling, LrpOperatorKind.Sum, LrpOperatorKind.Product)
+                || node.OpType is "Identity" or "Cast";
+            var data = node.Input.Where(i => i.Length > 0 && !_constants.Contains(i)).Distinct(StringComparer.Ordinal).ToArray();
+            if (!elementwise || data.Length != 1)
+            {
+                return false;
+            }
+
+            if (node.OpType is "Clip" or "PRelu" && data[0] != node.Input[0])
+            {
+                return false;
+            }
+
+            if (data[0] == source)
+            {
+                return true;
+            }
+
+            current = data[0];
+        }
+
+        return false;
+    }
 
     /// <summary>The operator type producing tensor <paramref name="name"/>, or null for inputs and constants.</summary>
     public string? ProducerOp(string name) => _producerOp.GetValueOrDefault(name);

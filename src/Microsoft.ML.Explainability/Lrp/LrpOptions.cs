@@ -21,7 +21,10 @@ public sealed class LrpOptions
     /// <summary>The relevance at the output. Default <see cref="LrpSeed.OneHot"/>.</summary>
     public LrpSeed Seed { get; init; } = LrpSeed.OneHot;
 
-    /// <summary>Whether to fold BatchNormalization into the preceding Conv/Gemm first (<see cref="LrpCanonizers.FoldBatchNormalization"/>). Default true.</summary>
+    /// <summary>
+    /// Whether to apply the composite's canonizers (<see cref="LrpComposite.Canonizers"/>; choose them there with
+    /// <see cref="LrpComposite.WithCanonizers"/>). Default true; false applies none, whatever the composite lists.
+    /// </summary>
     public bool Canonize { get; init; } = true;
 
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>

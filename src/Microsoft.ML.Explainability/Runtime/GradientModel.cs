@@ -115,10 +115,12 @@ public sealed class GradientModel
 
     /// <summary>
     /// The forward model the engine extends: upgraded to opset ≥ 17 (ScatterElements with reduction "add" and ReduceSum
-    /// with axes as an input need 16 and 13) and given a symbolic batch dimension. Plain inference on it is the
+    /// with axes as an input need 16 and 13), given a symbolic batch dimension, and constant-folded
+    /// (<see cref="ConstantFolder"/>: every value computed only from initializers and Constant nodes becomes an
+    /// initializer, so rules that need a constant find one however the exporter wrote it). Plain inference on it is the
     /// reference the engine's costs are measured against.
     /// </summary>
-    public static OnnxModel Prepare(OnnxModel model) => OpsetUpgrader.Upgrade(model).WithSymbolicBatch();
+    public static OnnxModel Prepare(OnnxModel model) => ConstantFolder.Fold(OpsetUpgrader.Upgrade(model).WithSymbolicBatch());
 
     private static string AddOneHotSeed(GraphProto graph, GraphEmitter g, TensorInfo output)
     {

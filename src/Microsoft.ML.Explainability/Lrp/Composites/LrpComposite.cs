@@ -9,19 +9,12 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// rule given for its name (<see cref="WithNodeRule"/>); the first-layer rule (<see cref="FirstLayerRule"/>) when
 /// the node is a first layer, i.e. a Conv/ConvTranspose/Gemm/MatMul reached from the input without crossing another
 /// such layer; the rule given for its operator type (<see cref="WithOperatorRule"/>); the convolution rule
-/// (Conv, ConvTranspose) or dense rule (Gemm, MatMul); else the defaults every composite shares:
-/// <list type="bullet">
-/// <item>activations (Relu, LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, Tanh, HardSwish, Gelu, Softplus, Clip, …),
-/// Identity, Dropout and an unfolded BatchNormalization (one not preceded by a Conv/Gemm the canonizer could fold it
-/// into): <see cref="LrpRules.Pass"/>;</item>
-/// <item>Add, Sum, Sub (residual connections, bias additions), AveragePool, GlobalAveragePool: <see cref="LrpRules.Norm"/>;</item>
-/// <item>Mul: <see cref="LrpRules.Gate"/> (squeeze-excitation gates are constants; relevance goes to the feature map); Div by a constant: Pass;</item>
-/// <item>MaxPool, GlobalMaxPool (winner-take-all) and ops that move values without arithmetic (Flatten, Reshape,
-/// Transpose, Concat, Split, Slice, Gather, Pad, Squeeze, Unsqueeze, Expand, Tile, Cast): <see cref="LrpRules.Gradient"/>.</item>
-/// </list>
-/// Policy for any other operator on the relevance path (Softmax, LayerNormalization, Resize, Pow, custom domains, …):
-/// an <see cref="LrpRuleException"/> naming the node and operator is thrown when the explanation graph is built; give
-/// it a rule with <see cref="WithOperatorRule"/> or <see cref="WithNodeRule"/> (<see cref="LrpRules.Gradient"/> keeps its
+/// (Conv, ConvTranspose) or dense rule (Gemm, MatMul); else the default every composite shares, from the one table
+/// <see cref="LrpOperatorTable"/> (activations and normalisations Pass, sums and mean pooling Norm, Mul Gate, value
+/// movement and MaxPool the true gradient; see <see cref="LrpOperatorKind"/> for each choice and its source).
+/// Policy for any other operator on the relevance path (Softmax, Exp, Pow, custom domains, …): an
+/// <see cref="LrpRuleException"/> naming the node, the operator and the composite is thrown when the explanation graph is
+/// built; give it a rule with <see cref="WithOperatorRule"/> or <see cref="WithNodeRule"/> (<see cref="LrpRules.Gradient"/> keeps its
 /// true gradient). Composites are immutable: every <c>With…</c> method returns a new one.
 /// </summary>
 public sealed class LrpComposite
@@ -31,9 +24,10 @@ public sealed class LrpComposite
     private readonly ImmutableDictionary<string, LrpRule> _byOperator;
     private readonly ImmutableDictionary<string, LrpRule> _byNode;
 
-    private LrpComposite(string name, LrpRule? convolution, LrpRule? dense, LrpRule? firstLayer, ImmutableDictionary<string, LrpRule> byOperator, ImmutableDictionary<string, LrpRule> byNode)
+    private LrpComposite(string name, LrpRule? convolution, LrpRule? dense, LrpRule? firstLayer, ImmutableDictionary<string, LrpRule> byOperator, ImmutableDictionary<string, LrpRule> byNode, ImmutableArray<LrpCanonizer> canonizers)
     {
         Name = name;
+        Canonizers = canonizers;
         ConvolutionRule = convolution;
         DenseRule = dense;
         FirstLayerRule = firstLayer;
@@ -52,6 +46,13 @@ public sealed class LrpComposite
 
     /// <summary>The rule of the first linear layers, or null to use the convolution/dense rule there too.</summary>
     public LrpRule? FirstLayerRule { get; }
+
+    /// <summary>
+    /// The canonizers applied, in order, to a copy of the model before the rules are assigned (Zennit's composites take
+    /// such a list). The built-in composites start with <see cref="LrpCanonizers.Default"/>; replace them with
+    /// <see cref="WithCanonizers"/> (an empty list: none).
+    /// </summary>
+    public IReadOnlyList<LrpCanonizer> Canonizers { get; }
 
     /// <summary>Rules given per operator type.</summary>
     public IReadOnlyDictionary<string, LrpRule> OperatorRules => _byOperator;
@@ -87,7 +88,7 @@ public sealed class LrpComposite
     public static LrpComposite Epsilon(double epsilon = 1e-6) =>
         Create(nameof(Epsilon), LrpRules.Epsilon(epsilon), LrpRules.Epsilon(epsilon));
 
-    /// <summary>A user-defined composite from a convolution rule, a dense rule and optionally a first-layer rule (each may be null).</summary>
+    /// <summary>A user-defined composite from a convolution rule, a dense rule and optionally a first-layer rule (each may be null), with the canonizers <see cref="LrpCanonizers.Default"/>.</summary>
     /// <param name="name">Its name, for messages.</param>
     /// <param name="convolution">The rule of Conv and ConvTranspose nodes.</param>
     /// <param name="dense">The rule of Gemm and MatMul nodes.</param>
@@ -99,7 +100,7 @@ public sealed class LrpComposite
         convolution?.RequireApplicable("Conv", null);
         dense?.RequireApplicable("Gemm", null);
         firstLayer?.RequireApplicable("Conv", null);
-        return new(name, convolution, dense, firstLayer, ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal), ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal));
+        return new(name, convolution, dense, firstLayer, ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal), ImmutableDictionary.Create<string, LrpRule>(StringComparer.Ordinal), [.. LrpCanonizers.Default]);
     }
 
     /// <summary>Returns a composite in which nodes of type <paramref name="opType"/> use <paramref name="rule"/>.</summary>
@@ -109,7 +110,7 @@ public sealed class LrpComposite
         ArgumentException.ThrowIfNullOrEmpty(opType);
         ArgumentNullException.ThrowIfNull(rule);
         rule.RequireApplicable(opType, null);
-        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator.SetItem(opType, rule), _byNode);
+        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator.SetItem(opType, rule), _byNode, [.. Canonizers]);
     }
 
     /// <summary>
@@ -120,28 +121,55 @@ public sealed class LrpComposite
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
         ArgumentNullException.ThrowIfNull(rule);
-        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator, _byNode.SetItem(nodeName, rule));
+        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator, _byNode.SetItem(nodeName, rule), [.. Canonizers]);
     }
 
     /// <summary>Returns a composite whose convolutions use <paramref name="rule"/>.</summary>
     public LrpComposite WithConvolutionRule(LrpRule? rule)
     {
         rule?.RequireApplicable("Conv", null);
-        return new(Name, rule, DenseRule, FirstLayerRule, _byOperator, _byNode);
+        return new(Name, rule, DenseRule, FirstLayerRule, _byOperator, _byNode, [.. Canonizers]);
     }
 
     /// <summary>Returns a composite whose dense layers use <paramref name="rule"/>.</summary>
     public LrpComposite WithDenseRule(LrpRule? rule)
     {
         rule?.RequireApplicable("Gemm", null);
-        return new(Name, ConvolutionRule, rule, FirstLayerRule, _byOperator, _byNode);
+        return new(Name, ConvolutionRule, rule, FirstLayerRule, _byOperator, _byNode, [.. Canonizers]);
     }
 
     /// <summary>Returns a composite whose first linear layers use <paramref name="rule"/> (null: none special).</summary>
     public LrpComposite WithFirstLayerRule(LrpRule? rule)
     {
         rule?.RequireApplicable("Conv", null);
-        return new(Name, ConvolutionRule, DenseRule, rule, _byOperator, _byNode);
+        return new(Name, ConvolutionRule, DenseRule, rule, _byOperator, _byNode, [.. Canonizers]);
+    }
+
+    /// <summary>Returns a composite that applies <paramref name="canonizers"/>, in this order, instead of its current list.</summary>
+    public LrpComposite WithCanonizers(IEnumerable<LrpCanonizer> canonizers)
+    {
+        ArgumentNullException.ThrowIfNull(canonizers);
+        var list = canonizers.ToImmutableArray();
+        if (list.Any(c => c is null))
+        {
+            throw new ArgumentException("A canonizer in the list is null.", nameof(canonizers));
+        }
+
+        return new(Name, ConvolutionRule, DenseRule, FirstLayerRule, _byOperator, _byNode, list);
+    }
+
+    /// <summary>Applies <see cref="Canonizers"/> in order to <paramref name="model"/>; returns the copy and the number of rewrites.</summary>
+    public (OnnxModel Model, int Changes) Canonize(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int changes = 0;
+        foreach (var canonizer in Canonizers)
+        {
+            (model, int made) = canonizer.Apply(model);
+            changes += made;
+        }
+
+        return (model, changes);
     }
 
     /// <summary>The rule of one node under this composite (see the class remarks for the order), or null when it has none.</summary>
@@ -217,25 +245,9 @@ public sealed class LrpComposite
             $"The LRP composite {Name} has no rule for {opType} node '{nodeName}', which lies on the relevance path. " +
             $"Assign one with LrpComposite.WithOperatorRule(\"{opType}\", …) or WithNodeRule(\"{nodeName}\", …); LrpRules.Gradient keeps its true gradient.");
 
-    private static ImmutableDictionary<string, LrpRule> BuildDefaults()
-    {
-        var table = ImmutableDictionary.CreateBuilder<string, LrpRule>(StringComparer.Ordinal);
-        foreach (var op in PassRule.Operators.Where(o => o is not ("Mul" or "Add" or "Sub" or "InstanceNormalization" or "LayerNormalization")))
-        {
-            table[op] = LrpRules.Pass;
-        }
-
-        foreach (var op in NormRule.Operators)
-        {
-            table[op] = LrpRules.Norm;
-        }
-
-        foreach (var op in TrueGradientRule.DefaultOperators.Where(o => o is not ("Identity" or "Dropout")))
-        {
-            table[op] = LrpRules.Gradient;
-        }
-
-        table["Mul"] = LrpRules.Gate;
-        return table.ToImmutable();
-    }
+    private static ImmutableDictionary<string, LrpRule> BuildDefaults() =>
+        LrpOperatorTable.Entries
+            .Select(e => (e.Key, Rule: LrpOperatorTable.DefaultRule(e.Value)))
+            .Where(e => e.Rule is not null)
+            .ToImmutableDictionary(e => e.Key, e => e.Rule!, StringComparer.Ordinal);
 }

@@ -15,7 +15,7 @@ public abstract class LinearLrpRule : LrpRule
     }
 
     /// <summary>True for Conv, ConvTranspose, Gemm and MatMul.</summary>
-    public override bool CanApplyTo(string opType) => LrpGraphFacts.LinearOperators.Contains(opType);
+    public override bool CanApplyTo(string opType) => LrpOperatorTable.Is(opType, LrpOperatorKind.Linear);
 
     private protected override string Applicability => "it applies to linear layers (Conv, ConvTranspose, Gemm, MatMul with constant weights).";
 

@@ -9,22 +9,20 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// each input's contribution. For sums y = Σₖ aₖ (Add, Sum; Sub as a + (−b)), s = R_out / stab(y) and
 /// R_aₖ = aₖ ⊙ s (summed over the axes aₖ was broadcast along); constant inputs (biases) receive none, so the
 /// relevance they absorb is lost, as in the ε-rule. For average pooling, R_in = x ⊙ Pᵀ(R_out / stab(P(x))) with P
-/// the window sum (a depthwise convolution with ones, same geometry); for GlobalAveragePool R_in = x ⊙ R_out / stab(Σ x).
+/// the window sum (a depthwise convolution with ones, same geometry); for GlobalAveragePool, ReduceMean and ReduceSum
+/// over axes A, R_in = x ⊙ R_out / stab(Σ_A x) (broadcast back over A; the 1/|A| of a mean cancels between the
+/// contribution x/|A| and the output Σx/|A|). Mean (the element-wise mean of k tensors) splits as a sum of aₖ/k.
+/// Source: Zennit's <c>Norm</c> rule (zennit.rules.Norm), which its composites assign to <c>Sum</c> and average pooling.
 /// </summary>
 public sealed class NormRule : LrpRule
 {
-    internal static readonly IReadOnlySet<string> Operators = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Add", "Sum", "Sub", "AveragePool", "GlobalAveragePool",
-    };
-
     /// <summary>"Norm".</summary>
     public override string Name => "Norm";
 
-    /// <summary>True for Add, Sum, Sub, AveragePool and GlobalAveragePool.</summary>
-    public override bool CanApplyTo(string opType) => Operators.Contains(opType);
+    /// <summary>True for the <see cref="LrpOperatorKind.Sum"/> and <see cref="LrpOperatorKind.MeanPooling"/> operators (Add, Sum, Sub, Mean, AveragePool, GlobalAveragePool, ReduceMean, ReduceSum).</summary>
+    public override bool CanApplyTo(string opType) => LrpOperatorTable.Is(opType, LrpOperatorKind.Sum, LrpOperatorKind.MeanPooling);
 
-    private protected override string Applicability => "it applies to Add, Sum, Sub, AveragePool and GlobalAveragePool.";
+    private protected override string Applicability => "it applies to Add, Sum, Sub, Mean, AveragePool, GlobalAveragePool, ReduceMean and ReduceSum.";
 
     internal override void Propagate(GradientContext c, LrpGraphFacts facts)
     {
@@ -35,6 +33,9 @@ public sealed class NormRule : LrpRule
                 break;
             case "AveragePool":
                 AveragePool(c);
+                break;
+            case "ReduceMean" or "ReduceSum":
+                Reduce(c);
                 break;
             default:
                 Sum(c);
@@ -54,7 +55,9 @@ public sealed class NormRule : LrpRule
                 continue;
             }
 
-            var contribution = c.OpType == "Sub" && i == 1 ? g.Neg(c.Input(i)) : c.Input(i);
+            var contribution = c.OpType == "Sub" && i == 1 ? g.Neg(c.Input(i))
+                : c.OpType == "Mean" ? g.Div(c.Input(i), c.Scalar(c.InputCount))
+                : c.Input(i);
             c.SetInputGradient(i, g.ReduceToShape(g.Mul(contribution, s), outShape, c.Input(i), c.InputInfo(i).Shape));
         }
     }
@@ -66,6 +69,40 @@ public sealed class NormRule : LrpRule
         var axes = Enumerable.Range(2, c.InputInfo(0).Rank - 2).Select(a => (long)a).ToArray();
         var total = g.ReduceSum(x, axes, keepDims: true);
         var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, total, Stabilizer.DefaultEpsilon));
+        c.SetInputGradient(0, g.Mul(x, s));
+    }
+
+    private static void Reduce(GradientContext c)
+    {
+        var g = c.Graph;
+        var x = c.Input(0);
+        int rank = c.InputInfo(0).Rank;
+        var axes = c.HasInput(1) ? c.ConstantInt64Input(1) : c.Ints("axes");
+        if (c.HasInput(1) && axes is null)
+        {
+            throw new LrpRuleException("Norm", c.OpType, c.NodeName, $"LRP rule Norm cannot be applied to {c.Describe()}: its axes (input 1) are not a constant.");
+        }
+
+        if (axes is null || axes.Length == 0)
+        {
+            if (c.Int("noop_with_empty_axes", 0) != 0)
+            {
+                c.SetInputGradient(0, c.OutputGradient(0)!);
+                return;
+            }
+
+            axes = Enumerable.Range(0, rank).Select(a => (long)a).ToArray();
+        }
+
+        var normalized = axes.Select(a => a < 0 ? a + rank : a).Order().ToArray();
+        var total = g.ReduceSum(x, normalized, keepDims: true);
+        var r = c.OutputGradient(0)!;
+        if (c.Int("keepdims", 1) == 0)
+        {
+            r = g.Unsqueeze(r, normalized);
+        }
+
+        var s = g.Div(r, Stabilizer.Apply(c, total, Stabilizer.DefaultEpsilon));
         c.SetInputGradient(0, g.Mul(x, s));
     }
 

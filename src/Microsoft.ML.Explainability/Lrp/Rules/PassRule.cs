@@ -3,25 +3,20 @@ using Microsoft.ML.Explainability.Autodiff;
 namespace Microsoft.ML.Explainability.Lrp;
 
 /// <summary>
-/// Pass: R_in = R_out for the node's one relevance-carrying input, which must have the output's shape. The rule of
-/// activations (Relu, LeakyRelu, PRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Gelu, Elu, Selu, Softplus, Clip, …),
-/// of an unfolded BatchNormalization, and of a Mul, Div, Add or Sub by a constant (for a linear y = a·x the ε-rule gives
+/// Pass: R_in = R_out for the node's one relevance-carrying input, which must have the output's shape. The default of
+/// the <see cref="LrpOperatorKind.Activation"/>, <see cref="LrpOperatorKind.Normalisation"/> and
+/// <see cref="LrpOperatorKind.Scaling"/> operators of <see cref="LrpOperatorTable"/> (Zennit's <c>Pass</c> on
+/// activations: Relu, Clip/ReLU6, Sigmoid, HardSigmoid, HardSwish, Gelu, …); also applicable to a Mul, Add or Sub by a constant (for a linear y = a·x the ε-rule gives
 /// x·a·R/stab(a·x) = R up to the stabiliser).
 /// </summary>
 public sealed class PassRule : LrpRule
 {
-    internal static readonly IReadOnlySet<string> Operators = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "Sigmoid", "HardSigmoid", "Tanh",
-        "HardSwish", "Gelu", "Softplus", "Softsign", "Mish", "Clip", "Erf", "Neg", "Identity", "Dropout",
-        "BatchNormalization", "InstanceNormalization", "LayerNormalization", "Mul", "Div", "Add", "Sub",
-    };
-
     /// <summary>"Pass".</summary>
     public override string Name => "Pass";
 
     /// <summary>True for element-wise activations, normalisations, Identity, Dropout, and Mul/Div/Add/Sub (by a constant).</summary>
-    public override bool CanApplyTo(string opType) => Operators.Contains(opType);
+    public override bool CanApplyTo(string opType) =>
+        LrpOperatorTable.Is(opType, LrpOperatorKind.Activation, LrpOperatorKind.Normalisation, LrpOperatorKind.Scaling) || opType is "Mul" or "Add" or "Sub";
 
     private protected override string Applicability => "it applies to element-wise activations, normalisations, Identity, Dropout, and Mul/Div/Add/Sub by a constant.";
 

@@ -3,19 +3,14 @@ using Microsoft.ML.Explainability.Autodiff;
 namespace Microsoft.ML.Explainability.Lrp;
 
 /// <summary>
-/// The operator's true gradient (from <see cref="GradientRuleRegistry.Default"/>), for ops that move values without
-/// arithmetic (Flatten, Reshape, Transpose, Concat, Split, Slice, Gather, Pad, Squeeze, Unsqueeze, Identity, Expand,
-/// Tile, Cast): relevance moves with its value, so Σ R is conserved; and for MaxPool/GlobalMaxPool, whose gradient is
-/// winner-take-all. Any other operator may be given this rule explicitly.
+/// The operator's true gradient (from <see cref="GradientRuleRegistry.Default"/>): the default of the
+/// <see cref="LrpOperatorKind.Movement"/> operators of <see cref="LrpOperatorTable"/> (Flatten, Reshape, Transpose,
+/// Concat, Split, Slice, Gather, Pad, …), whose relevance moves with its value so Σ R is conserved, and of the
+/// <see cref="LrpOperatorKind.WinnerTakeAll"/> ones (MaxPool: relevance to the winner). Any other differentiable
+/// operator may be given this rule explicitly.
 /// </summary>
 public sealed class TrueGradientRule : LrpRule
 {
-    internal static readonly IReadOnlySet<string> DefaultOperators = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Squeeze", "Unsqueeze",
-        "Identity", "Expand", "Tile", "Cast", "Dropout", "MaxPool", "GlobalMaxPool",
-    };
-
     /// <summary>"Gradient".</summary>
     public override string Name => "Gradient";
 

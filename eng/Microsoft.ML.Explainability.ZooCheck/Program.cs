@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Runtime;
+
+// LRP on every model of a zoo folder (eng/model-zoo/export_zoo.py writes /work/zoo): for each model × composite,
+// pass/fail and conservation. With the logit seed, Σ R_input = logit − (relevance absorbed by biases and stabilisers).
+// The absorbed part is measured node by node: every node whose rule is not conservative by construction (linear layers:
+// bias and ε; Norm nodes: constant addends and the stabiliser) gets an Identity on each data input, so that the
+// relevance entering it (Σ R of its output) and leaving it (Σ R of each private input copy) are both returned. The
+// residual logit − absorbed − Σ R_input is what the other nodes (Pass, Gate, value movement, MaxPool, Concat, Split…)
+// failed to conserve; it must be within 1e-3·|logit|. Not run in CI (needs the exported models); no Python needed.
+var folder = args.Length > 0 ? args[0] : "/work/zoo";
+var only = args.Length > 1 ? args[1].Split(',') : null;
+var composites = new[] { LrpComposite.EpsilonPlus(), LrpComposite.EpsilonAlpha2Beta1() };
+var absorbing = new HashSet<string>(StringComparer.Ordinal)
+{
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Sum", "Mean", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum",
+};
+
+Console.WriteLine("| model | composite | result | logit | Σ R input | absorbed (linear) | absorbed (norm) | residual / |logit| | s |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+int failures = 0;
+foreach (var file in Directory.GetFiles(folder, "*.onnx").Order(StringComparer.Ordinal))
+{
+    var name = Path.GetFileNameWithoutExtension(file);
+    if (only is not null && !only.Contains(name))
+    {
+        continue;
+    }
+
+    foreach (var composite in composites)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var prepared = GradientModel.Prepare(OnnxModel.Load(file));
+            var (canonized, _) = composite.Canonize(prepared);
+            var (instrumented, probes) = Instrument(canonized, absorbing);
+            var tensors = probes.SelectMany(p => p.Inputs.Append(p.Output)).Distinct(StringComparer.Ordinal).ToArray();
+            using var lrp = new LrpExplainer(instrumented, new LrpOptions
+            {
+                Composite = composite.WithCanonizers([]),
+                Seed = LrpSeed.Logit,
+                RelevanceOf = tensors,
+                Execution = new ExecutionOptions { IntraOpThreads = 2 },
+            });
+            var input = instrumented.Graph.Input.First(i => i.Name == instrumented.InputNames[0]);
+            var shape = input.Type.TensorType.Shape.Dim.Select((d, i) => i == 0 ? 1L : d.DimValue > 0 ? d.DimValue : 224L).ToArray();
+            var random = new Random(17);
+            var x = new FloatTensor(Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray(), shape);
+            var result = lrp.Explain(x);
+            double logit = result.TargetScores![0];
+            double relevanceIn = Sum(result.Relevance);
+            double linear = 0, norm = 0;
+            foreach (var probe in probes)
+            {
+                double absorbed = Sum(result.LayerRelevances[probe.Output]) - probe.Inputs.Sum(i => Sum(result.LayerRelevances[i]));
+                if (probe.Linear)
+                {
+                    linear += absorbed;
+                }
+                else
+                {
+                    norm += absorbed;
+                }
+            }
+
+            double residual = (logit - linear - norm - relevanceIn) / Math.Abs(logit);
+            bool pass = double.IsFinite(relevanceIn) && Math.Abs(residual) <= 1e-3;
+            failures += pass ? 0 : 1;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {composite.Name} | {(pass ? "pass" : "FAIL (conservation)")} | {logit:G5} | {relevanceIn:G5} | {linear:G5} | {norm:G5} | {residual:E2} | {watch.Elapsed.TotalSeconds:F0} |"));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failures++;
+            var message = e.Message.ReplaceLineEndings(" ");
+            Console.WriteLine($"| {name} | {composite.Name} | FAIL: {e.GetType().Name}: {message[..Math.Min(message.Length, 220)]} | | | | | | {watch.Elapsed.TotalSeconds:F0} |");
+        }
+    }
+}
+
+return failures == 0 ? 0 : 1;
+
+static double Sum(FloatTensor t) => t.Data.Sum(v => (double)v);
+
+// Gives each data input of every absorbing node a private Identity copy (placed just before the node).
+static (OnnxModel Model, List<Probe> Probes) Instrument(OnnxModel model, HashSet<string> absorbing)
+{
+    var proto = ModelProto.Parser.ParseFrom(model.ToBytes());
+    var graph = proto.Graph;
+    var constants = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+    var nodes = graph.Node.ToList();
+
+    // Only nodes on a path from the data input to the explained output carry relevance.
+    var fromInput = new HashSet<string>(model.InputNames, StringComparer.Ordinal);
+    foreach (var node in nodes.Where(n => n.Input.Any(fromInput.Contains) && n.OpType is not ("Shape" or "Size" or "ArgMax" or "ArgMin" or "NonZero" or "Equal" or "Greater" or "Less")))
+    {
+        fromInput.UnionWith(node.Output);
+    }
+
+    // The Gate rule gives a squeeze-excitation or SiLU gate (a Sigmoid/HardSigmoid input of a Mul) no relevance: its branch is off the path.
+    var producer = nodes.SelectMany(n => n.Output.Select(o => (o, n.OpType))).GroupBy(p => p.o).ToDictionary(g => g.Key, g => g.First().OpType, StringComparer.Ordinal);
+    bool IsGate(string tensor) => producer.GetValueOrDefault(tensor) is "Sigmoid" or "HardSigmoid";
+    var toOutput = new HashSet<string>([model.OutputNames[0]], StringComparer.Ordinal);
+    foreach (var node in Enumerable.Reverse(nodes).Where(n => n.Output.Any(toOutput.Contains)))
+    {
+        bool gated = node.OpType == "Mul" && node.Input.Count == 2 && IsGate(node.Input[0]) != IsGate(node.Input[1]);
+        toOutput.UnionWith(gated ? node.Input.Where(i => !IsGate(i)) : node.Input);
+    }
+
+    var probes = new List<Probe>();
+    var rewritten = new List<NodeProto>();
+    int counter = 0;
+    foreach (var node in nodes)
+    {
+        if (absorbing.Contains(node.OpType) && node.Domain is "" or "ai.onnx" && toOutput.Contains(node.Output[0]))
+        {
+            var inputs = new List<string>();
+            int limit = node.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul" or "AveragePool" or "GlobalAveragePool" or "ReduceMean" or "ReduceSum" ? 1 : node.Input.Count;
+            for (int i = 0; i < limit; i++)
+            {
+                if (node.Input[i].Length == 0 || constants.Contains(node.Input[i]) || !fromInput.Contains(node.Input[i]))
+                {
+                    continue;
+                }
+
+                var copy = $"zoo.in.{counter++}";
+                rewritten.Add(new NodeProto { OpType = "Identity", Name = copy, Input = { node.Input[i] }, Output = { copy } });
+                node.Input[i] = copy;
+                inputs.Add(copy);
+            }
+
+            if (inputs.Count > 0)
+            {
+                probes.Add(new Probe(node.Output[0], inputs, node.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul"));
+            }
+        }
+
+        rewritten.Add(node);
+    }
+
+    graph.Node.Clear();
+    graph.Node.AddRange(rewritten);
+    return (OnnxModel.Load(Google.Protobuf.MessageExtensions.ToByteArray(proto)), probes);
+}
+
+internal sealed record Probe(string Output, List<string> Inputs, bool Linear);
