@@ -8,8 +8,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Microsoft.ML.Explainability.ZooBenchmarks;
 
 /// <summary>
-/// <c>check [--cli PATH/onnx-xai.dll]</c>: for every zoo model, saliency (max over channels of |∂y/∂x|, predicted
-/// class) from <see cref="GradientExplainer"/> and from the model written by <c>onnx-xai compile --method saliency</c>
+/// <c>check [--cli PATH/onnx-xai.dll]</c>: for every zoo model, saliency (|∂y/∂x| per channel, predicted class) from
+/// <see cref="GradientExplainer"/> and from the model written by <c>onnx-xai compile --method saliency --per-channel</c>
 /// run in plain ONNX Runtime, on 2 images; prints the largest absolute difference relative to the largest value and
 /// fails (exit 1) when any model differs by more than 1e-5 or cannot be compiled.
 /// </summary>
@@ -66,7 +66,7 @@ public static class CompiledSaliencyCheck
     private static void Compile(string cli, string model, string output)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "compile", "--model", model, "--method", "saliency", "--output", output })
+        foreach (var a in new[] { cli, "compile", "--model", model, "--method", "saliency", "--per-channel", "--output", output })
         {
             start.ArgumentList.Add(a);
         }

@@ -14,7 +14,7 @@ public static class MethodGraphs
 {
     public static readonly string[] Methods = ["forward", "gradcam", "saliency", "guided", "lrp"];
 
-    public static GradientModel? Build(OnnxModel model, string method, bool givenSeed)
+    public static GradientModel? Build(OnnxModel model, string method, bool givenSeed, ModelShapes? shapes = null)
     {
         var prepared = GradientModel.Prepare(model);
         string input = prepared.InputNames[0];
@@ -26,11 +26,11 @@ public static class MethodGraphs
                 return null;
             case "gradcam":
                 var layer = TargetLayers.Automatic(model).Name;
-                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [layer], Activations = [layer] });
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [layer], Activations = [layer], Shapes = shapes });
             case "saliency":
-                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input] });
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Shapes = shapes });
             case "guided":
-                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Rules = ModifiedReluRules.WithGuidedBackprop() });
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Rules = ModifiedReluRules.WithGuidedBackprop(), Shapes = shapes });
             case "lrp":
                 var folded = LrpCanonizers.FoldBatchNormalization(prepared).Model;
                 return GradientModel.Build(folded, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Rules = LrpComposite.EpsilonPlus().CreateRegistry(folded) });

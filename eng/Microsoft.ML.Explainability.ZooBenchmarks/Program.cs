@@ -9,10 +9,12 @@ using Microsoft.ML.Explainability.ZooBenchmarks;
 //   bench [BenchmarkDotNet args]   the zoo table (ZooBenchmarks); XAI_ZOO_MODELS=a,b for a subset
 //   profile MODEL METHOD [...]     forward vs method timing and the ONNX Runtime profile by op type
 //   check                          saliency from the library vs from `onnx-xai compile`, every zoo model
+//   table [--rounds N]             the zoo table from alternating runs, CPU-time and wall-time ratios (loaded machines)
 return args.FirstOrDefault() switch
 {
     "profile" => Profiler.Run(args[1..]),
     "check" => CompiledSaliencyCheck.Run(args[1..]),
+    "table" => ZooTable.Run(args[1..]),
     "bench" => Bench(args[1..]),
     _ => Usage(),
 };
@@ -30,6 +32,6 @@ static int Bench(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | check");
+    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | table [--rounds N] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | check");
     return 2;
 }
