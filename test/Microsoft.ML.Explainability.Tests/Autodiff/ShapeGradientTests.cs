@@ -253,6 +253,17 @@ public sealed class ShapeGradientTests
         StringAssert.Contains(e.Message, "training mode");
     }
 
+    [TestMethod]
+    public void Dropout_in_training_mode_with_ratio_zero_is_the_identity()
+    {
+        // As torch 1.13 exports torchvision's Swin: training_mode true, ratio 0, both Constant nodes.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 3);
+        var dropped = t.Node("Dropout", [x, t.Constant("ratio", [], [0f]), BoolScalar(t, "training", true)]);
+        var y = t.Node("Mul", [dropped, dropped]);
+        GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, Feeds(("x", Random(14, 2, 3))));
+    }
+
     private static string Int64Tensor(TestGraph t, string name, long[] dims, long[] values)
     {
         t.Graph.Initializer.Add(TensorProtos.Int64(name, dims, values));

@@ -43,17 +43,22 @@ internal static class ShapeRules
     public static void PassThrough(GradientContext c) => c.SetInputGradient(0, c.OutputGradient(0)!);
 
     /// <summary>
-    /// Inference-mode Dropout is the identity: dX = dY (the boolean mask output carries no gradient). Training mode
-    /// (a <c>training_mode</c> input that is true or computed at run time) draws a random mask and is refused.
+    /// Inference-mode Dropout is the identity: dX = dY (the boolean mask output carries no gradient), and so is
+    /// training mode with a constant ratio of 0. Other training-mode Dropout (a <c>training_mode</c> input that is true
+    /// or computed at run time) draws a random mask and is refused.
     /// </summary>
     public static void Dropout(GradientContext c)
     {
         if (c.HasInput(2))
         {
+            // Training mode with a constant ratio of 0 keeps every element with scale 1/(1 − 0): the identity too
+            // (torch 1.13 exports Swin's attention and projection dropouts so, with training_mode true).
             var training = c.ConstantInput(2);
-            if (training is null || training.Any(v => v != 0))
+            var ratio = c.HasInput(1) ? c.ConstantInput(1) : null;
+            bool identity = ratio is not null && ratio.All(r => r == 0);
+            if (!identity && (training is null || training.Any(v => v != 0)))
             {
-                throw c.Unsupported("Dropout in training mode (training_mode true or computed at run time) drops random elements; only inference-mode Dropout, the identity, is supported.");
+                throw c.Unsupported("Dropout in training mode (training_mode true or computed at run time) with a ratio that is not a constant 0 drops random elements; only inference-mode Dropout, the identity, is supported.");
             }
         }
 
