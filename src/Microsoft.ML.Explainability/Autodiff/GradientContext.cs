@@ -47,6 +47,26 @@ public sealed class GradientContext
     /// <summary>Number of outputs of the forward node.</summary>
     public int OutputCount => _node.Output.Count;
 
+    /// <summary>
+    /// The name of the forward node's output <paramref name="i"/>, making the node emit it when it is an optional
+    /// output the model did not ask for (MaxPool's Indices): the backward then reuses what the forward computes
+    /// instead of running the op again.
+    /// </summary>
+    public string EnsureOutput(int i)
+    {
+        while (_node.Output.Count <= i)
+        {
+            _node.Output.Add("");
+        }
+
+        if (_node.Output[i].Length == 0)
+        {
+            _node.Output[i] = Graph.FreshName($"{_node.OpType}.output{i}");
+        }
+
+        return _node.Output[i];
+    }
+
     /// <summary>Whether optional input <paramref name="i"/> is given.</summary>
     public bool HasInput(int i) => i < _node.Input.Count && _node.Input[i].Length > 0;
 

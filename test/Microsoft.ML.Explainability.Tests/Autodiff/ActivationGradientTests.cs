@@ -192,6 +192,21 @@ public sealed class ActivationGradientTests
     }
 
     [TestMethod]
+    [DataRow(-0.5f, 0.5f)]
+    [DataRow(-0.5f, float.NaN)]
+    [DataRow(float.NaN, 0.5f)]
+    [DataRow(0.5f, -0.5f)]
+    public void Clip_with_constant_bounds_matches_finite_differences(float min, float max)
+    {
+        // Constant ordered bounds read the mask from the output; inverted bounds (the output is max everywhere) from X.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 5, 4);
+        var minName = float.IsNaN(min) ? "" : t.Constant("min", [], [min]);
+        var y = t.Node("Clip", float.IsNaN(max) ? [x, minName] : [x, minName, t.Constant("max", [], [max])]);
+        GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, new Dictionary<string, FloatTensor> { ["x"] = AwayFrom(new Random(22), Shape, -1.0, 1.0, -0.5, 0.5) });
+    }
+
+    [TestMethod]
     public void Clip_gives_no_gradient_to_an_input_at_a_bound()
     {
         var t = new TestGraph();

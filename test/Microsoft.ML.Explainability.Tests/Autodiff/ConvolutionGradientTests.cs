@@ -24,6 +24,14 @@ public sealed class ConvolutionGradientTests
         [4, 6, 9, 3, new long[] { 1, 1 }, new long[] { 2, 1 }, new long[] { 2, 0, 1, 2 }, 2, "NOTSET"],
         [4, 4, 8, 3, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 4, "NOTSET"],
         [3, 5, 8, 4, new long[] { 1, 1 }, new long[] { 1, 1 }, null!, 1, "SAME_UPPER"],
+        // Strided depthwise (MobileNet, EfficientNet) takes the upsampled flipped-Conv path: odd and even sizes, 5×5,
+        // SAME padding, a pad wider than the reach (ConvTranspose again), dilation.
+        [4, 4, 7, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 4, "NOTSET"],
+        [3, 3, 9, 5, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 2, 2, 2, 2 }, 3, "NOTSET"],
+        [3, 3, 8, 3, new long[] { 3, 3 }, new long[] { 1, 1 }, null!, 3, "SAME_UPPER"],
+        [2, 2, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 1, 1 }, 2, "NOTSET"],
+        [2, 2, 8, 1, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 0, 0 }, 2, "NOTSET"],
+        [2, 2, 11, 3, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 2, 2, 2, 2 }, 2, "NOTSET"],
         // A pad wider than the kernel's reach needs negative pads in the flipped form: ConvTranspose is used instead.
         [2, 3, 6, 1, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 1, "NOTSET"],
     ];
@@ -56,6 +64,18 @@ public sealed class ConvolutionGradientTests
             ["x"] = GradientCheck.RandomTensor(random, [2, cin, size, size]),
             ["b"] = GradientCheck.RandomTensor(random, [cout]),
         });
+    }
+
+    [TestMethod]
+    public void Strided_depthwise_gradient_is_a_depthwise_conv_of_the_upsampled_gradient_not_a_conv_transpose()
+    {
+        var t = new TestGraph();
+        var y = t.Node("Conv", [t.Input("x", -1, 4, 8, 8), t.Random("w", [4, 1, 3, 3])],
+            AttributeValue.Ints("strides", [2, 2]), AttributeValue.Ints("pads", [1, 1, 1, 1]), AttributeValue.Int("group", 4));
+        var model = GradientModel.Build(t.Output(y).Build(), new GradientRequest { Output = y, Seed = SeedKind.Given, WithRespectTo = ["x"] });
+        var ops = model.Model.Proto.Graph.Node.Select(n => n.OpType).ToList();
+        CollectionAssert.Contains(ops, "Resize");
+        CollectionAssert.DoesNotContain(ops, "ConvTranspose");
     }
 
     [TestMethod]

@@ -131,6 +131,22 @@ public sealed class ShapeGradientTests
     }
 
     [TestMethod]
+    [DataRow(new long[] { -3, 1 }, new long[] { -1, 100 }, DisplayName = "negative and out-of-range bounds")]
+    [DataRow(new long[] { 4, -100 }, new long[] { 2, 3 }, DisplayName = "empty slice on one axis, start clamped on the other")]
+    [DataRow(new long[] { 0, 0 }, new long[] { 3, long.MaxValue }, DisplayName = "the channel split exporters write")]
+    public void Slice_with_run_time_bounds_pads_back_like_the_specification(long[] starts, long[] ends)
+    {
+        // Bounds are starts + 0·Shape(x)[1:3] (not constants), on the batch-dependent axis too: the rule builds the pads
+        // at run time. Zero-size results are allowed by ONNX; the gradient is then zero on that part.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 5, 6);
+        var zeros = t.Node("Mul", [t.Node("Shape", [x], AttributeValue.Int("start", 1), AttributeValue.Int("end", 3)), t.Int64s("zero", 0)]);
+        var sliced = t.Node("Slice", [x, t.Node("Add", [t.Int64s("starts", starts), zeros]), t.Node("Add", [t.Int64s("ends", ends), zeros]), t.Int64s("axes", 1, 2)]);
+        var y = t.Node("Mul", [sliced, sliced]);
+        GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, Feeds(("x", Random(7, 2, 5, 6))), samples: 60);
+    }
+
+    [TestMethod]
     [DataRow(1, new long[] { 2, 2, -4, 0, 2 }, false, DisplayName = "axis 1, repeated and negative indices")]
     [DataRow(-1, new long[] { 1, -1, 1, 1 }, false, DisplayName = "axis -1, 2-D indices")]
     [DataRow(1, new long[] { 2, 2, -4, 0, 2 }, true, DisplayName = "axis 1, int32 indices")]
@@ -235,6 +251,17 @@ public sealed class ShapeGradientTests
         var model = t.Output(dropped).Build();
         var e = Assert.ThrowsExactly<GradientException>(() => GradientModel.Build(model, new GradientRequest { Output = dropped, Seed = SeedKind.Given, WithRespectTo = ["x"] }));
         StringAssert.Contains(e.Message, "training mode");
+    }
+
+    [TestMethod]
+    public void Dropout_in_training_mode_with_ratio_zero_is_the_identity()
+    {
+        // As torch 1.13 exports torchvision's Swin: training_mode true, ratio 0, both Constant nodes.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 3);
+        var dropped = t.Node("Dropout", [x, t.Constant("ratio", [], [0f]), BoolScalar(t, "training", true)]);
+        var y = t.Node("Mul", [dropped, dropped]);
+        GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, Feeds(("x", Random(14, 2, 3))));
     }
 
     private static string Int64Tensor(TestGraph t, string name, long[] dims, long[] values)

@@ -49,6 +49,38 @@ public sealed class WholeModelGradientTests
         DotProduct(model, "logits", "input", x, u, step: 1e-4);
     }
 
+    /// <summary>
+    /// Small torchvision graphs with the op patterns of the model zoo (eng/model-zoo/export_zoo.py --tiny, random
+    /// weights, randomised BatchNorm): ResNet basic and bottleneck blocks with MaxPool; MobileNetV2 inverted residuals
+    /// (ReLU6 as Clip, strided depthwise); MobileNetV3 (Hardswish, squeeze-excitation with HardSigmoid); ShuffleNetV2
+    /// (channel split as Slice with Shape-computed bounds, channel shuffle); EfficientNet MBConv (SiLU, SE with
+    /// Sigmoid); SqueezeNet Fire and GoogLeNet Inception (Concat, ceil-mode MaxPool).
+    /// </summary>
+    /// <remarks>
+    /// Randomly initialised, these nets have input gradients 10⁻⁵–10⁻⁴ of their logits, so float32 rounding of the
+    /// logits (≈ 6·10⁻⁸) needs a step of 10⁻² to resolve them; the HardSigmoid-gated MobileNetV3 pattern needs 5·10⁻².
+    /// </remarks>
+    public static IEnumerable<object[]> ZooPatterns =>
+    [
+        ["tiny_resnet", 1e-2],
+        ["tiny_mobilenet_v2", 1e-2],
+        ["tiny_mobilenet_v3", 5e-2],
+        ["tiny_shufflenet_v2", 1e-2],
+        ["tiny_efficientnet", 1e-2],
+        ["tiny_squeezenet_googlenet", 1e-2],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(ZooPatterns))]
+    public void Zoo_pattern_input_gradient_matches_finite_differences_and_the_dot_product_test(string name, double step)
+    {
+        var model = OnnxModel.Load(Path.Combine(AppContext.BaseDirectory, "assets", "models", "zoo", name + ".onnx"));
+        var random = new Random(31);
+        var x = GradientCheck.RandomTensor(random, [2, 3, 32, 32], -2, 2);
+        CheckWithRespectToInput(model, "logits", "input", x, OneHotSeed([2, 10], [4, 8]), step);
+        DotProduct(model, "logits", "input", x, GradientCheck.RandomTensor(random, [2, 10]), step: 1e-4);
+    }
+
     [TestMethod]
     public void Featurizer_feature_gradient_matches_finite_differences_and_the_dot_product_test()
     {

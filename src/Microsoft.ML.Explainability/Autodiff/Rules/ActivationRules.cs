@@ -115,7 +115,9 @@ internal static class ActivationRules
     /// opsets). dX = dY where min &lt; X &lt; max, else 0: at a bound the output is taken as saturated, so an input
     /// exactly at a bound gets no gradient (PyTorch passes it; the two differ only on a set of measure zero). A bound
     /// given as an input gets the gradient of the elements it clipped, ties included: dmin = Σ dY where X ≤ min,
-    /// dmax = Σ dY where X ≥ max.
+    /// dmax = Σ dY where X ≥ max. When the bounds are constants with min &lt; max, the mask is read from the output
+    /// (min &lt; Y &lt; max exactly where min &lt; X &lt; max), so that ONNX Runtime can still fuse Conv + Clip (ReLU6)
+    /// in the forward pass: reading X keeps the pre-activation tensor alive and blocks the fusion.
     /// </summary>
     public static void Clip(GradientContext c)
     {
@@ -135,15 +137,16 @@ internal static class ActivationRules
             max = c.HasInput(2) ? c.Input(2) : null;
         }
 
+        var maskSource = BoundsAreOrdered(c, min, max) ? c.Output(0) : x;
         string? inside = null;
         if (min is not null)
         {
-            inside = g.Node("Greater", [x, min]);
+            inside = g.Node("Greater", [maskSource, min]);
         }
 
         if (max is not null)
         {
-            var belowMax = g.Node("Less", [x, max]);
+            var belowMax = g.Node("Less", [maskSource, max]);
             inside = inside is null ? belowMax : g.Node("And", [inside, belowMax]);
         }
 
@@ -161,6 +164,22 @@ internal static class ActivationRules
         {
             ElementwiseRules.SetReduced(c, 2, g.Where(g.Node("GreaterOrEqual", [x, max]), dY, c.Scalar(0)));
         }
+    }
+
+    /// <summary>
+    /// Whether Clip's bounds are constant scalars (or absent) with min &lt; max, so that comparing the output Y with
+    /// a bound gives the same mask as comparing X: Y &gt; min ⇔ X &gt; min and Y &lt; max ⇔ X &lt; max.
+    /// </summary>
+    private static bool BoundsAreOrdered(GradientContext c, string? min, string? max)
+    {
+        if (c.Opset < 11)
+        {
+            return min is null || max is null || c.Float("min", float.MinValue) < c.Float("max", float.MaxValue);
+        }
+
+        double[]? low = min is null ? [double.NegativeInfinity] : c.ConstantInput(1);
+        double[]? high = max is null ? [double.PositiveInfinity] : c.ConstantInput(2);
+        return low is [var l] && high is [var h] && l < h;
     }
 
     /// <summary>dX = dY·(2/√π)·exp(−X²).</summary>

@@ -63,9 +63,14 @@ internal static class ConvolutionRules
             throw c.Unsupported($"inconsistent geometry: output_padding [{string.Join(", ", outputPadding)}] would be needed to recover the input size.");
         }
 
-        if (geometry.Strides.All(stride => stride == 1) && FlippedConvolution(c, outputGradient, weights, geometry) is { } flipped)
+        if (geometry.Strides.All(stride => stride == 1) && FlippedConvolution(c, outputGradient, weights, geometry, FlippedPads(geometry)) is { } flipped)
         {
             return flipped;
+        }
+
+        if (IsDepthwise(c, w) && UpsampledConvolution(c, outputGradient, weights, geometry, inputSpatial, outputSpatial) is { } upsampled)
+        {
+            return upsampled;
         }
 
         return c.Graph.Node("ConvTranspose", [outputGradient, weights],
@@ -77,19 +82,9 @@ internal static class ConvolutionRules
             AttributeValue.Int("group", c.Int("group", 1)));
     }
 
-    /// <summary>
-    /// For stride 1: dX[i] = Σₖ W[K−1−k]·dY[i + d·k − (d·(K−1) − p_begin)], a correlation of dY with the flipped kernel
-    /// W′[g·Cg + c, m] = flip(W[g·Mg + m, c]) and pads (d·(K−1) − p_begin, d·(K−1) − p_end). Null when the weights are
-    /// not constant or a pad would be negative (then ConvTranspose is used).
-    /// </summary>
-    private static string? FlippedConvolution(GradientContext c, string outputGradient, string weights, ConvolutionGeometry geometry)
+    /// <summary>The pads of the stride-1 flipped correlation: (d·(K−1) − p_begin, d·(K−1) − p_end).</summary>
+    private static long[] FlippedPads(ConvolutionGeometry geometry)
     {
-        var tensor = c.Graph.FindInitializer(weights);
-        if (tensor is null || tensor.Dims.Count != geometry.SpatialRank + 2)
-        {
-            return null;
-        }
-
         int r = geometry.SpatialRank;
         var pads = new long[2 * r];
         for (int i = 0; i < r; i++)
@@ -99,7 +94,81 @@ internal static class ConvolutionRules
             pads[r + i] = extent - geometry.PadsEnd[i];
         }
 
-        if (pads.Any(p => p < 0))
+        return pads;
+    }
+
+    /// <summary>A depthwise convolution: one input and one output channel per group.</summary>
+    private static bool IsDepthwise(GradientContext c, TensorInfo w) =>
+        w.Rank == 4 && w.Shape[1] == 1 && c.Int("group", 1) > 1 && w.Shape[0] == c.Int("group", 1);
+
+    /// <summary>
+    /// A strided 2-D depthwise convolution (MobileNet, EfficientNet): ONNX Runtime's grouped ConvTranspose runs one
+    /// small GEMM per channel, while its depthwise Conv is a fast blocked kernel. With equal strides s, dY is spread
+    /// onto a grid s times finer (U[s·o] = dY[o], zeros between: nearest Resize by s times a constant 0/1 grid), and
+    /// dX[i] = Σₖ W[k]·U[i + p_begin − d·k] is the stride-1 flipped correlation of U, with begin pad d·(K−1) − p_begin
+    /// and the end pad that gives X's size (or a Slice when U reaches past it). Null when it does not apply.
+    /// </summary>
+    private static string? UpsampledConvolution(GradientContext c, string outputGradient, string weights, ConvolutionGeometry geometry, long[] inputSpatial, long[] outputSpatial)
+    {
+        long s = geometry.Strides[0];
+        if (geometry.SpatialRank != 2 || geometry.Strides[1] != s)
+        {
+            return null;
+        }
+
+        var g = c.Graph;
+        var pads = new long[4];
+        bool slice = false;
+        for (int i = 0; i < 2; i++)
+        {
+            long extent = geometry.Dilations[i] * (geometry.Kernel[i] - 1);
+            pads[i] = extent - geometry.PadsBegin[i];
+            pads[2 + i] = inputSpatial[i] - (s * outputSpatial[i]) - pads[i] + extent;
+            if (pads[2 + i] < 0)
+            {
+                pads[2 + i] = 0;
+                slice = true;
+            }
+        }
+
+        if (pads[0] < 0 || pads[1] < 0 || c.Graph.FindInitializer(weights) is null)
+        {
+            return null;
+        }
+
+        // Nearest-neighbour Resize by s (ONNX Runtime's fast integer-scale upsampling), then a 0/1 grid keeping U[s·o].
+        var repeated = g.Node("Resize", [outputGradient, "", g.Constant(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [4], [1, 1, s, s])],
+            AttributeValue.String("mode", "nearest"), AttributeValue.String("coordinate_transformation_mode", "asymmetric"), AttributeValue.String("nearest_mode", "floor"));
+        long height = s * outputSpatial[0], width = s * outputSpatial[1];
+        var grid = new double[height * width];
+        for (long i = 0; i < height; i += s)
+        {
+            for (long j = 0; j < width; j += s)
+            {
+                grid[(i * width) + j] = 1;
+            }
+        }
+
+        var upsampled = g.Mul(repeated, g.Constant(c.ElementType, [1, 1, height, width], grid));
+        var stride1 = geometry with { Strides = [1, 1] };
+        var result = FlippedConvolution(c, upsampled, weights, stride1, pads);
+        if (result is null || !slice)
+        {
+            return result;
+        }
+
+        return g.Node("Slice", [result, g.Int64s(0, 0), g.Int64s(inputSpatial), g.Int64s(2, 3)]);
+    }
+
+    /// <summary>
+    /// For stride 1: dX[i] = Σₖ W[K−1−k]·dY[i + d·k − (d·(K−1) − p_begin)], a correlation of dY with the flipped kernel
+    /// W′[g·Cg + c, m] = flip(W[g·Mg + m, c]) and <paramref name="pads"/> (normally (d·(K−1) − p_begin, d·(K−1) − p_end)).
+    /// Null when the weights are not constant or a pad would be negative (then ConvTranspose is used).
+    /// </summary>
+    private static string? FlippedConvolution(GradientContext c, string outputGradient, string weights, ConvolutionGeometry geometry, long[] pads)
+    {
+        var tensor = c.Graph.FindInitializer(weights);
+        if (tensor is null || tensor.Dims.Count != geometry.SpatialRank + 2 || pads.Any(p => p < 0))
         {
             return null;
         }

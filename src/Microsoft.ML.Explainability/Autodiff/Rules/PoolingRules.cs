@@ -15,15 +15,25 @@ internal static class PoolingRules
     ];
 
     /// <summary>
-    /// The gradient goes to the winner of each window. MaxPool is run again with its Indices output (flat positions in
-    /// the whole input, batch included, row-major), and dY is scattered into zeros with ScatterElements(reduction
-    /// "add"), so an input that wins several overlapping windows receives the sum of their gradients.
+    /// The gradient goes to the winner of each window. The forward node is made to emit its Indices output too (flat
+    /// positions in the whole input, batch included, row-major; a node with a column-major storage_order is run again
+    /// without it instead), and dY is scattered into zeros with ScatterElements(reduction "add"), so an input that wins
+    /// several overlapping windows receives the sum of their gradients.
     /// </summary>
     public static void MaxPool(GradientContext c)
     {
         var g = c.Graph;
-        var attributes = c.Attributes.Where(a => a.Proto.Name != "storage_order").ToArray();
-        var indices = g.Node("MaxPool", [c.Input(0)], 2, attributes)[1];
+        string indices;
+        if (c.Int("storage_order", 0) == 0)
+        {
+            indices = c.EnsureOutput(1);
+        }
+        else
+        {
+            var attributes = c.Attributes.Where(a => a.Proto.Name != "storage_order").ToArray();
+            indices = g.Node("MaxPool", [c.Input(0)], 2, attributes)[1];
+        }
+
         var flatZeros = g.Reshape(g.ZerosLike(c.Input(0), c.ElementType), g.Int64s(-1));
         var flatIndices = g.Reshape(indices, g.Int64s(-1));
         var flatGradient = g.Reshape(c.OutputGradient(0)!, g.Int64s(-1));

@@ -43,17 +43,22 @@ internal static class ShapeRules
     public static void PassThrough(GradientContext c) => c.SetInputGradient(0, c.OutputGradient(0)!);
 
     /// <summary>
-    /// Inference-mode Dropout is the identity: dX = dY (the boolean mask output carries no gradient). Training mode
-    /// (a <c>training_mode</c> input that is true or computed at run time) draws a random mask and is refused.
+    /// Inference-mode Dropout is the identity: dX = dY (the boolean mask output carries no gradient), and so is
+    /// training mode with a constant ratio of 0. Other training-mode Dropout (a <c>training_mode</c> input that is true
+    /// or computed at run time) draws a random mask and is refused.
     /// </summary>
     public static void Dropout(GradientContext c)
     {
         if (c.HasInput(2))
         {
+            // Training mode with a constant ratio of 0 keeps every element with scale 1/(1 − 0): the identity too
+            // (torch 1.13 exports Swin's attention and projection dropouts so, with training_mode true).
             var training = c.ConstantInput(2);
-            if (training is null || training.Any(v => v != 0))
+            var ratio = c.HasInput(1) ? c.ConstantInput(1) : null;
+            bool identity = ratio is not null && ratio.All(r => r == 0);
+            if (!identity && (training is null || training.Any(v => v != 0)))
             {
-                throw c.Unsupported("Dropout in training mode (training_mode true or computed at run time) drops random elements; only inference-mode Dropout, the identity, is supported.");
+                throw c.Unsupported("Dropout in training mode (training_mode true or computed at run time) with a ratio that is not a constant 0 drops random elements; only inference-mode Dropout, the identity, is supported.");
             }
         }
 
@@ -150,10 +155,11 @@ internal static class ShapeRules
     }
 
     /// <summary>
-    /// Y = Slice(X, starts, ends, axes, steps). With constant bounds, unit steps and fixed sizes on the sliced axes,
-    /// dX = Pad(dY) with zeros (the bounds are normalised and clamped as the specification says). Otherwise (steps ≠ 1,
-    /// negative steps, bounds computed at run time, batch-dependent sliced axes) the same Slice is applied to the flat
-    /// positions of X and dY is scattered to the positions it selects.
+    /// Y = Slice(X, starts, ends, axes, steps). With unit steps, dX = Pad(dY) with zeros: the pads are constants when
+    /// the bounds are constant and the sliced axes have fixed sizes, and are computed at run time otherwise (bounds
+    /// from Shape arithmetic, as exporters write a channel split, or batch-dependent axes), both normalised and
+    /// clamped as the specification says. Otherwise (steps ≠ 1, axes not constant) the same Slice is applied to the
+    /// flat positions of X and dY is scattered to the positions it selects (ScatterElements, several times slower).
     /// </summary>
     public static void Slice(GradientContext c)
     {
@@ -162,6 +168,12 @@ internal static class ShapeRules
         if (StaticSlicePads(c) is { } pads)
         {
             c.SetInputGradient(0, pads.All(p => p == 0) ? dY : g.Node("Pad", [dY, g.Int64s(pads)]));
+            return;
+        }
+
+        if (RunTimeSlicePads(c) is { } runTimePads)
+        {
+            c.SetInputGradient(0, g.Node("Pad", [dY, runTimePads]));
             return;
         }
 
@@ -479,6 +491,54 @@ internal static class ShapeRules
         }
 
         return pads;
+    }
+
+    /// <summary>
+    /// The zero pads that undo a Slice with unit steps and constant axes, computed in the graph from the run-time
+    /// bounds and X's run-time shape: start and end are made non-negative (+ size when negative) and clamped to
+    /// [0, size]; the pads are start before and size − start − max(end − start, 0) after. Null for other slices.
+    /// </summary>
+    private static string? RunTimeSlicePads(GradientContext c)
+    {
+        var g = c.Graph;
+        int rank = c.InputInfo(0).Rank;
+        long[]? steps = c.HasInput(4) ? c.ConstantInt64Input(4) : null;
+        long count = c.InputInfo(1).Rank == 1 ? c.InputInfo(1).Shape[0] : -1;
+        long[]? axes = c.HasInput(3) ? c.ConstantInt64Input(3) : count >= 0 ? Enumerable.Range(0, (int)count).Select(i => (long)i).ToArray() : null;
+        if (axes is null || (c.HasInput(4) && (steps is null || steps.Any(step => step != 1))) || (count >= 0 && count != axes.Length))
+        {
+            return null;
+        }
+
+        var normalized = axes.Select(a => (long)NormalizeAxis(c, a, rank)).ToArray();
+        if (normalized.Distinct().Count() != normalized.Length)
+        {
+            return null;
+        }
+
+        string AsInt64(int i) => c.InputInfo(i).ElementType == TensorElementType.Int64 ? c.Input(i) : g.Cast(c.Input(i), TensorElementType.Int64);
+        var sizes = g.Node("Gather", [g.Shape(c.Input(0)), g.Int64s(normalized)]);
+        var zero = g.Int64Scalar(0);
+        string Clamped(string bound)
+        {
+            var nonNegative = g.Where(g.Node("Less", [bound, zero]), g.Add(bound, sizes), bound);
+            return g.Node("Min", [g.Node("Max", [nonNegative, zero]), sizes]);
+        }
+
+        var start = Clamped(AsInt64(1));
+        var length = g.Node("Max", [g.Sub(Clamped(AsInt64(2)), start), zero]);
+        var after = g.Sub(g.Sub(sizes, start), length);
+
+        // pads[a] = start[i] and pads[rank + a] = after[i] for a = axes[i]; 0 elsewhere (slot 0 of the gathered values).
+        var values = g.Node("Concat", [g.Int64s(0), start, after], AttributeValue.Int("axis", 0));
+        var slots = new long[2 * rank];
+        for (int i = 0; i < normalized.Length; i++)
+        {
+            slots[normalized[i]] = 1 + i;
+            slots[rank + normalized[i]] = 1 + normalized.Length + i;
+        }
+
+        return g.Node("Gather", [values, g.Int64s(slots)]);
     }
 
     private static float[] ResizeScales(GradientContext c, int[] axes, IReadOnlyList<long> inputShape, IReadOnlyList<long> outputShape)

@@ -1,0 +1,41 @@
+using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.ZooBenchmarks;
+
+/// <summary>
+/// The graphs the library runs for each measured method, built as the explainers build them, for the profiler: the
+/// prepared forward model, the backward to Grad-CAM's automatic layer, to the input (saliency), with the Guided
+/// Backprop ReLU rule, and LRP EpsilonPlus (BatchNormalization folded, the composite's registry).
+/// </summary>
+public static class MethodGraphs
+{
+    public static readonly string[] Methods = ["forward", "gradcam", "saliency", "guided", "lrp"];
+
+    public static GradientModel? Build(OnnxModel model, string method, bool givenSeed, ModelShapes? shapes = null)
+    {
+        var prepared = GradientModel.Prepare(model);
+        string input = prepared.InputNames[0];
+        string output = prepared.OutputNames[0];
+        var seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget;
+        switch (method)
+        {
+            case "forward":
+                return null;
+            case "gradcam":
+                var layer = TargetLayers.Automatic(model).Name;
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [layer], Activations = [layer], Shapes = shapes });
+            case "saliency":
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Shapes = shapes });
+            case "guided":
+                return GradientModel.Build(prepared, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Rules = ModifiedReluRules.WithGuidedBackprop(), Shapes = shapes });
+            case "lrp":
+                var folded = LrpCanonizers.FoldBatchNormalization(prepared).Model;
+                return GradientModel.Build(folded, new GradientRequest { Output = output, Seed = seed, WithRespectTo = [input], Rules = LrpComposite.EpsilonPlus().CreateRegistry(folded) });
+            default:
+                throw new ArgumentException($"Unknown method '{method}'; one of {string.Join(", ", Methods)}.", nameof(method));
+        }
+    }
+}
