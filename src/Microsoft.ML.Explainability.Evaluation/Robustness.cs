@@ -280,7 +280,7 @@ public static class Robustness
     }
 
     /// <summary>Row 0 is sample n, rows 1…count are copies passed through <paramref name="perturb"/> (row, copy index).</summary>
-    private static FloatTensor Stack(FloatTensor inputs, int n, int count, Action<Span<float>, int> perturb)
+    private static FloatTensor Stack(FloatTensor inputs, int n, int count, RowPerturbation perturb)
     {
         var stack = FloatTensor.Zeros([count + 1, .. inputs.Shape.Skip(1)]);
         for (int k = 0; k <= count; k++)
@@ -336,3 +336,8 @@ public static class Robustness
         return norm == 1 ? sum : Math.Sqrt(sum);
     }
 }
+
+/// <summary>Perturbs one stacked copy in place (a delegate type, as .NET 8's Action cannot take a span).</summary>
+/// <param name="row">The copy's values.</param>
+/// <param name="copy">The copy's index, from 1.</param>
+internal delegate void RowPerturbation(Span<float> row, int copy);

@@ -46,11 +46,24 @@ public sealed class ExplanationEvaluationOptions
     /// <summary>The model output scored; null: the first [N, classes] float output.</summary>
     public string? ModelOutputName { get; set; }
 
-    /// <summary>Steps, baseline and score of deletion and insertion; null: their defaults.</summary>
-    public DeletionInsertionOptions? DeletionInsertion { get; set; }
+    /// <summary>
+    /// The metrics, by their <see cref="MetricRegistry"/> names (any registered metric); null: deletion, insertion,
+    /// faithfulness-correlation and sparseness, plus pointing-game and relevance-mass-accuracy when
+    /// <see cref="MaskColumnName"/> is set. Metrics that re-run the explanation method need <see cref="Explain"/>.
+    /// </summary>
+    public IList<string>? Metrics { get; set; }
 
-    /// <summary>Runs, subset size, baseline, score and seed of faithfulness correlation; null: its defaults.</summary>
-    public FaithfulnessCorrelationOptions? FaithfulnessCorrelation { get; set; }
+    /// <summary>Defaults of every metric: ours or Quantus 0.6's (<see cref="EvaluationConvention"/>).</summary>
+    public EvaluationConvention Convention { get; set; } = EvaluationConvention.Default;
+
+    /// <summary>Per-metric options by metric name (e.g. <c>["deletion"] = new DeletionInsertionOptions { Steps = 20 }</c>); a metric not named takes its convention's defaults.</summary>
+    public IDictionary<string, object> MetricOptions { get; } = new Dictionary<string, object>(StringComparer.Ordinal);
+
+    /// <summary>Re-runs the explanation method on perturbed inputs (robustness, randomisation and axiomatic metrics); null: such metrics are refused.</summary>
+    public ExplainFunction? Explain { get; set; }
+
+    /// <summary>Seed of the metrics' random draws.</summary>
+    public int Seed { get; set; }
 
     /// <summary>How ONNX Runtime runs the scoring passes.</summary>
     public ExecutionOptions Execution { get; set; } = ExecutionOptions.Default;
@@ -90,10 +103,10 @@ public sealed class ExplanationEvaluationResult
 
 /// <summary>
 /// From a scored <see cref="IDataView"/> (pixels plus one saliency column per method, as explain transformers write
-/// them) to the evaluation harness: deletion and insertion AUC (Petsiuk et al. 2018), faithfulness correlation
-/// (Bhatt et al. 2020), sparseness as the Gini index (Chalasani et al. 2020), and, when a mask column exists, the
-/// pointing game (Zhang et al. 2018) and relevance mass accuracy (Arras et al. 2022), all computed by
-/// <c>Microsoft.ML.Explainability.Evaluation</c> against the same ONNX model.
+/// them) to the evaluation harness: any metric of <see cref="MetricRegistry"/>, by default deletion and insertion
+/// (Petsiuk et al. 2018), faithfulness correlation (Bhatt et al. 2020), sparseness as the Gini index (Chalasani et al.
+/// 2020), and, when a mask column exists, the pointing game (Zhang et al. 2018) and relevance mass accuracy (Arras et
+/// al. 2022), all computed by <c>Microsoft.ML.Explainability.Evaluation</c> against the same ONNX model.
 /// </summary>
 public static class ExplanationEvaluation
 {
@@ -101,7 +114,8 @@ public static class ExplanationEvaluation
     /// <param name="scored">The scored view.</param>
     /// <param name="options">Model, columns and metric options.</param>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type or size.</exception>
-    /// <exception cref="EvaluationInputException">The view is empty or holds non-finite values.</exception>
+    /// <exception cref="EvaluationInputException">The view is empty or holds non-finite values, or a metric's needs (masks, <see cref="ExplanationEvaluationOptions.Explain"/>) are missing.</exception>
+    /// <exception cref="KeyNotFoundException">A name in <see cref="ExplanationEvaluationOptions.Metrics"/> is not a registered metric; the message lists them.</exception>
     public static ExplanationEvaluationResult Evaluate(this IDataView scored, ExplanationEvaluationOptions options)
     {
         ArgumentNullException.ThrowIfNull(scored);
@@ -123,43 +137,17 @@ public static class ExplanationEvaluation
         var (inputs, maps, targets, masks) = Read(scored, options);
         var resolved = scorer.ResolveTargets(inputs, targets, CancellationToken.None);
 
+        var metrics = (options.Metrics ?? DefaultMetrics(masks is not null)).Select(MetricRegistry.Find).ToArray();
         var report = new EvaluationReport();
-        var metricNames = new List<string>();
-        var perMethod = new List<Dictionary<string, IReadOnlyList<double>>>();
         foreach (var (column, explanations) in options.Explanations.Zip(maps))
         {
-            var values = new Dictionary<string, IReadOnlyList<double>>(StringComparer.Ordinal);
-            void Add(string metric, IReadOnlyList<double> perSample, bool higherIsBetter)
+            using var context = new MetricContext
             {
-                report.Add(column.Method, metric, perSample, higherIsBetter);
-                values[metric] = perSample;
-                if (!metricNames.Contains(metric))
-                {
-                    metricNames.Add(metric);
-                }
-            }
-
-            void AddCurves(PerturbationCurves curves)
-            {
-                report.AddCurves(column.Method, curves);
-                values[curves.Name + " AUC"] = curves.Auc;
-                if (!metricNames.Contains(curves.Name + " AUC"))
-                {
-                    metricNames.Add(curves.Name + " AUC");
-                }
-            }
-
-            AddCurves(DeletionInsertion.Deletion(scorer, inputs, explanations, resolved, options.DeletionInsertion));
-            AddCurves(DeletionInsertion.Insertion(scorer, inputs, explanations, resolved, options.DeletionInsertion));
-            Add("faithfulness correlation", FaithfulnessCorrelation.Run(scorer, inputs, explanations, resolved, options.FaithfulnessCorrelation), higherIsBetter: true);
-            Add("sparseness (Gini)", Complexity.Sparseness(explanations), higherIsBetter: true);
-            if (masks is not null)
-            {
-                Add("pointing game", Localisation.PointingGame(explanations, masks), higherIsBetter: true);
-                Add("relevance mass accuracy", Localisation.RelevanceMassAccuracy(explanations, masks), higherIsBetter: true);
-            }
-
-            perMethod.Add(values);
+                Model = model, Scorer = scorer, Inputs = inputs, Explanations = explanations, Targets = resolved, Masks = masks,
+                Explain = options.Explain, Convention = options.Convention, Seed = options.Seed,
+                Options = options.MetricOptions.Count == 0 ? null : new Dictionary<string, object>(options.MetricOptions, StringComparer.Ordinal),
+            };
+            MetricRegistry.Evaluate(report, column.Method, context, metrics);
         }
 
         // Rows: input row by input row, the methods in the order given.
@@ -168,9 +156,9 @@ public static class ExplanationEvaluation
             new Int64DataFrameColumn("Row", Enumerable.Range(0, n * m).Select(i => (long)(i / m))),
             new StringDataFrameColumn("Method", Enumerable.Range(0, n * m).Select(i => options.Explanations[i % m].Method)),
             new Int64DataFrameColumn("Target", Enumerable.Range(0, n * m).Select(i => resolved[i / m])));
-        foreach (var metric in metricNames)
+        foreach (var metric in metrics.Select(d => d.Name))
         {
-            frame.Columns.Add(new DoubleDataFrameColumn(metric, Enumerable.Range(0, n * m).Select(i => perMethod[i % m][metric][i / m])));
+            frame.Columns.Add(new DoubleDataFrameColumn(metric, Enumerable.Range(0, n * m).Select(i => report.Values(options.Explanations[i % m].Method, metric)[i / m])));
         }
 
         return new ExplanationEvaluationResult(frame, report);
@@ -271,6 +259,10 @@ public static class ExplanationEvaluation
             : null;
         return (inputs, explanations, target is null ? null : targets.ToArray(), masks);
     }
+
+    private static string[] DefaultMetrics(bool masks) => masks
+        ? ["deletion", "insertion", "faithfulness-correlation", "sparseness", "pointing-game", "relevance-mass-accuracy"]
+        : ["deletion", "insertion", "faithfulness-correlation", "sparseness"];
 
     private static int Size(DataViewSchema.Column column) => ((VectorDataViewType)column.Type).Size;
 

@@ -32,7 +32,10 @@ public sealed class ReportInProcessTests
         var maps = PipelineTests.Read(scored, "Saliency");
         Assert.HasCount(rows.Length, maps);
 
-        var options = new ExplanationEvaluationOptions { Model = Onnx.OnnxModel.Load(modelFile), DeletionInsertion = new DeletionInsertionOptions { Steps = 4 }, FaithfulnessCorrelation = new FaithfulnessCorrelationOptions { Runs = 4 } };
+        var options = new ExplanationEvaluationOptions { Model = Onnx.OnnxModel.Load(modelFile), Metrics = ["deletion", "insertion", "faithfulness-correlation"] };
+        options.MetricOptions["deletion"] = new DeletionInsertionOptions { Steps = 4 };
+        options.MetricOptions["insertion"] = new DeletionInsertionOptions { Steps = 4 };
+        options.MetricOptions["faithfulness-correlation"] = new FaithfulnessCorrelationOptions { Runs = 4 };
         options.Explanations.Add(new ExplanationColumn("grad-cam", "Saliency"));
         var evaluation = scored.Evaluate(options);
         var pixels = PipelineTests.Read(scored, "Pixels");

@@ -31,9 +31,10 @@ public sealed class ScoredEvaluationTests
             Mean = [TestData.Mean],
             Std = [TestData.Std],
             MaskColumnName = mask,
-            DeletionInsertion = new DeletionInsertionOptions { Steps = 8 },
-            FaithfulnessCorrelation = new FaithfulnessCorrelationOptions { Runs = 8, Seed = 3 },
         };
+        options.MetricOptions["deletion"] = new DeletionInsertionOptions { Steps = 8 };
+        options.MetricOptions["insertion"] = new DeletionInsertionOptions { Steps = 8 };
+        options.MetricOptions["faithfulness-correlation"] = new FaithfulnessCorrelationOptions { Runs = 8, Seed = 3 };
         options.Explanations.Add(new ExplanationColumn("grad-cam", "GradCam"));
         options.Explanations.Add(new ExplanationColumn("saliency", "Saliency"));
         return options;
@@ -60,7 +61,7 @@ public sealed class ScoredEvaluationTests
         var frame = result.PerSample;
         Assert.AreEqual(2L * Rows, frame.Rows.Count, "one row per input row × method");
         CollectionAssert.AreEqual(
-            new[] { "Row", "Method", "Target", "deletion AUC", "insertion AUC", "faithfulness correlation", "sparseness (Gini)" },
+            new[] { "Row", "Method", "Target", "deletion", "insertion", "faithfulness-correlation", "sparseness" },
             frame.Columns.Select(c => c.Name).ToArray());
 
         // Independent of the code under test: the pixels and maps read straight from the view, normalised by hand,
@@ -82,8 +83,8 @@ public sealed class ScoredEvaluationTests
                 Assert.AreEqual(predicted, frame["Target"][row], $"row {r}: the predicted class");
                 var explanation = new FloatTensor(maps[r], 1, 1, 28, 28);
                 var deletion = DeletionInsertion.Deletion(scorer, input, explanation, [predicted], new DeletionInsertionOptions { Steps = 8 }).Auc[0];
-                Assert.AreEqual(deletion, (double)frame["deletion AUC"][row]!, 1e-9, $"{method}, row {r}");
-                Assert.AreEqual(Complexity.Gini(maps[r]), (double)frame["sparseness (Gini)"][row]!, 1e-12, $"{method}, row {r}");
+                Assert.AreEqual(deletion, (double)frame["deletion"][row]!, 1e-9, $"{method}, row {r}");
+                Assert.AreEqual(Complexity.Gini(maps[r]), (double)frame["sparseness"][row]!, 1e-12, $"{method}, row {r}");
             }
         }
 
@@ -91,8 +92,8 @@ public sealed class ScoredEvaluationTests
         var summary = result.Summary;
         foreach (var method in new[] { "grad-cam", "saliency" })
         {
-            var values = Enumerable.Range(0, (int)frame.Rows.Count).Where(i => (string)frame["Method"][i] == method).Select(i => (double)frame["insertion AUC"][i]!).ToArray();
-            var row = Enumerable.Range(0, (int)summary.Rows.Count).Single(i => (string)summary["Method"][i] == method && (string)summary["Metric"][i] == "insertion AUC");
+            var values = Enumerable.Range(0, (int)frame.Rows.Count).Where(i => (string)frame["Method"][i] == method).Select(i => (double)frame["insertion"][i]!).ToArray();
+            var row = Enumerable.Range(0, (int)summary.Rows.Count).Single(i => (string)summary["Method"][i] == method && (string)summary["Metric"][i] == "insertion");
             Assert.AreEqual(values.Average(), (double)summary["Mean"][row]!, 1e-12);
             Assert.AreEqual((long)Rows, Convert.ToInt64(summary["N"][row], CultureInfo.InvariantCulture));
         }
@@ -161,12 +162,12 @@ public sealed class ScoredEvaluationTests
         {
             var masks = new FloatTensor(rows[r].Mask, 1, 28, 28);
             var map = new FloatTensor(gradCam[r], 1, 1, 28, 28);
-            Assert.AreEqual(Localisation.PointingGame(map, masks)[0], (double)frame["pointing game"][2 * r]!, $"row {r}");
-            Assert.AreEqual(Localisation.RelevanceMassAccuracy(map, masks)[0], (double)frame["relevance mass accuracy"][2 * r]!, 1e-12, $"row {r}");
+            Assert.AreEqual(Localisation.PointingGame(map, masks)[0], (double)frame["pointing-game"][2 * r]!, $"row {r}");
+            Assert.AreEqual(Localisation.RelevanceMassAccuracy(map, masks)[0], (double)frame["relevance-mass-accuracy"][2 * r]!, 1e-12, $"row {r}");
         }
 
         // The maps of a trained CNN point at the object more often than not.
-        Assert.IsGreaterThan(0.5, Enumerable.Range(0, Rows).Average(r => (double)frame["pointing game"][2 * r]!));
+        Assert.IsGreaterThan(0.5, Enumerable.Range(0, Rows).Average(r => (double)frame["pointing-game"][2 * r]!));
     }
 
     /// <summary>Ready pixels and an object mask.</summary>

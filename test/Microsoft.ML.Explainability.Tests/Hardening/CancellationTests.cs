@@ -70,7 +70,7 @@ public sealed class CancellationTests
         switch (method)
         {
             case "IntegratedGradients":
-                var ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = huge ? 1_000_000 : 16, Rule = IntegrationRule.RiemannTrapezoid, Execution = SmallBatches });
+                var ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = huge ? 1_000_000 : 16, MaxSteps = 1_000_000, Rule = IntegrationRule.RiemannTrapezoid, Execution = SmallBatches });
                 disposable = ig;
                 return (b, t) => ig.Explain(b, (long[]?)null, t);
             case "SmoothGrad" or "VarGrad":
