@@ -20,7 +20,7 @@ public static class CompiledSaliencyCheck
     public static int Run(string[] args)
     {
         int i = Array.IndexOf(args, "--cli");
-        string cli = i >= 0 ? args[i + 1] : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Microsoft.ML.Explainability.Cli/bin/Release/net10.0/onnx-xai.dll"));
+        string cli = i >= 0 ? args[i + 1] : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Microsoft.ML.Explainability.Cli/bin/Release/net8.0/onnx-xai.dll"));
         if (!File.Exists(cli))
         {
             throw new FileNotFoundException($"The CLI was not found at {cli}: build src/Microsoft.ML.Explainability.Cli -c Release or pass --cli.");
