@@ -66,25 +66,32 @@ public static class LrpCanonizers
                 continue;
             }
 
-            var producerIndex = Enumerable.Range(0, n).LastOrDefault(p => graph.Node[p].Output.Contains(bn.Input[0]), -1);
-            if (producerIndex < 0)
+            int producerIndex = SoleProducer(graph, n, bn.Input[0], outputs);
+            if (producerIndex < 0 || !ScaleAndShift(graph, graph.Node[producerIndex], scale, shift, names))
             {
                 continue;
             }
 
-            var layer = graph.Node[producerIndex];
-            bool singleReader = graph.Node.Count(node => node.Input.Contains(bn.Input[0])) == 1 && !outputs.Contains(bn.Input[0]);
-            if (!singleReader || !ScaleAndShift(graph, layer, scale, shift, names))
-            {
-                continue;
-            }
-
-            RemoveAfter(graph, layer, bn, n);
+            RemoveAfter(graph, graph.Node[producerIndex], bn, n);
             n--;
             folded++;
         }
 
         return (new OnnxModel(proto), folded);
+    }
+
+    /// <summary>
+    /// The index of the node before <paramref name="before"/> that produces <paramref name="tensor"/>, when that tensor
+    /// is read by one node only and is not a graph output (so folding into its producer changes nothing else); else −1.
+    /// </summary>
+    private static int SoleProducer(GraphProto graph, int before, string tensor, HashSet<string> outputs)
+    {
+        if (outputs.Contains(tensor) || graph.Node.Count(node => node.Input.Contains(tensor)) != 1)
+        {
+            return -1;
+        }
+
+        return Enumerable.Range(0, before).LastOrDefault(p => graph.Node[p].Output.Contains(tensor), -1);
     }
 
     private static (OnnxModel Model, int Folded) FoldAffine(OnnxModel model)
@@ -109,18 +116,17 @@ public static class LrpCanonizers
                 continue;
             }
 
-            var producerIndex = Enumerable.Range(0, n).LastOrDefault(p => graph.Node[p].Output.Contains(op.Input[data]), -1);
+            int producerIndex = SoleProducer(graph, n, op.Input[data], outputs);
             if (producerIndex < 0)
             {
                 continue;
             }
 
             var layer = graph.Node[producerIndex];
-            bool singleReader = graph.Node.Count(node => node.Input.Contains(op.Input[data])) == 1 && !outputs.Contains(op.Input[data]);
             int channels = OutputChannels(graph, layer);
             int outputRank = layer.OpType == "Conv" ? Initializer(graph, layer.Input[1])!.Dims.Count : 2;
             var a = channels > 0 ? ChannelVector(constant, outputRank, channels) : null;
-            if (!singleReader || a is null)
+            if (a is null)
             {
                 continue;
             }
