@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.Explainability.Transformers;
+using Microsoft.ML.Explainability.VisionTransformers;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Explainability.Benchmarks;

@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.ML;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML;
 
 namespace Microsoft.ML.Explainability.ML.Benchmarks;
 

@@ -1,4 +1,7 @@
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Lrp.Canonizers;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;

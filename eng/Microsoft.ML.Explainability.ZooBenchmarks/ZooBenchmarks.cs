@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 // LRP on every model of a zoo folder (eng/model-zoo/export_zoo.py writes /work/zoo): for each model × composite,

@@ -7,14 +7,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using Microsoft.ML.Explainability;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Reports;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.Explainability.Transformers;
+using Microsoft.ML.Explainability.VisionTransformers;
+using Microsoft.ML.Explainability;
 
 var settings = Settings.Parse(args);
 var total = Stopwatch.StartNew();

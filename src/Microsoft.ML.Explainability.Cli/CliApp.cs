@@ -3,9 +3,10 @@ using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Commands;
 using Microsoft.ML.Explainability.Cli.Inputs;
 using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.IO;
 using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Transformers;
+using Microsoft.ML.Explainability.VisionTransformers;
 
 namespace Microsoft.ML.Explainability.Cli;
 

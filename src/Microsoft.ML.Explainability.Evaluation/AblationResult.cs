@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 

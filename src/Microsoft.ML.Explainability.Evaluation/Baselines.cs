@@ -3,47 +3,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>What a removed feature is replaced by (and what an insertion curve starts from).</summary>
-public enum BaselineKind
-{
-    /// <summary>Zero in the model's input space (black for unnormalised images; the dataset mean for mean-centred ones).</summary>
-    Zero,
-
-    /// <summary>
-    /// A Gaussian blur of the input itself (separable kernel, standard deviation <see cref="BaselineOptions.BlurSigma"/>
-    /// pixels, radius ⌈3σ⌉, edges clamped), as in the insertion metric of RISE (Petsiuk et al., BMVC 2018).
-    /// </summary>
-    Blur,
-
-    /// <summary>The per-sample, per-channel mean of the input.</summary>
-    Mean,
-
-    /// <summary>
-    /// Seeded uniform noise between the input's minimum and maximum, as in the region perturbation of Samek et al.
-    /// ("Evaluating the visualization of what a deep neural network has learned", IEEE TNNLS 2017).
-    /// </summary>
-    UniformNoise,
-
-    /// <summary>The sample's minimum over all its elements, everywhere: Quantus's "black" baseline (black for any pixel scaling).</summary>
-    Black,
-
-    /// <summary>The sample's maximum over all its elements, everywhere: Quantus's "white" baseline.</summary>
-    White,
-}
-
-/// <summary>How the baseline is made.</summary>
-public sealed class BaselineOptions
-{
-    /// <summary>The kind of baseline. Default <see cref="BaselineKind.Zero"/>.</summary>
-    public BaselineKind Kind { get; init; } = BaselineKind.Zero;
-
-    /// <summary>Standard deviation in pixels of the <see cref="BaselineKind.Blur"/> kernel. Default 5 (RISE uses an 11-tap kernel with σ = 5).</summary>
-    public double BlurSigma { get; init; } = 5;
-
-    /// <summary>Seed of <see cref="BaselineKind.UniformNoise"/>. Default 0.</summary>
-    public int Seed { get; init; }
-}
-
 /// <summary>Builds baselines b(x) of the same shape as the inputs.</summary>
 public static class Baselines
 {

@@ -3,29 +3,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of max-sensitivity.</summary>
-public sealed class MaxSensitivityOptions
-{
-    /// <summary>Quantus 0.6's defaults: radius 0.2 (uniform noise), 200 samples, relative to ‖Φ(x)‖₂.</summary>
-    public static MaxSensitivityOptions Quantus => new() { Radius = 0.2, Samples = 200, Normalize = true };
-
-    /// <summary>
-    /// Radius r of the L∞ ball the perturbed inputs are drawn from, in input units. Default 0.05: on [0, 1] pixels
-    /// Quantus's 0.2 is a fifth of the range, a perturbation that often changes the prediction, after which a changed
-    /// explanation is expected rather than a lack of robustness.
-    /// </summary>
-    public double Radius { get; init; } = 0.05;
-
-    /// <summary>Perturbed inputs y drawn per sample (the maximum is taken over them). Default 10 (each is one explainer run; Quantus: 200).</summary>
-    public int Samples { get; init; } = 10;
-
-    /// <summary>Whether the change is divided by ‖Φ(x)‖₂ (relative sensitivity, as Quantus does). Default false.</summary>
-    public bool Normalize { get; init; }
-
-    /// <summary>Seed of the perturbations. Default 0.</summary>
-    public int Seed { get; init; }
-}
-
 /// <summary>
 /// Max-sensitivity of Yeh et al., "On the (In)fidelity and Sensitivity of Explanations" (NeurIPS 2019):
 /// SENS_max(Φ, f, x, r) = max_{‖y − x‖∞ ≤ r} ‖Φ(f, y) − Φ(f, x)‖₂, estimated by Monte Carlo over y = x + u with u
@@ -111,25 +88,4 @@ public static class MaxSensitivity
         double d = b.IsEmpty ? TensorPrimitives.Norm(a) : TensorPrimitives.Distance(a, b);
         return d * d;
     }
-}
-
-/// <summary>
-/// Average sensitivity of Yeh et al., "On the (In)fidelity and Sensitivity of Explanations" (NeurIPS 2019):
-/// SENS_avg(Φ, f, x, r) = E_{‖y − x‖∞ ≤ r} ‖Φ(f, y) − Φ(f, x)‖₂ (divided by ‖Φ(f, x)‖₂ with
-/// <see cref="MaxSensitivityOptions.Normalize"/>, Quantus's default), estimated by Monte Carlo with the same draws as
-/// <see cref="MaxSensitivity"/>. Lower is better.
-/// </summary>
-public static class AverageSensitivity
-{
-    /// <summary>The average sensitivity per sample.</summary>
-    /// <param name="inputs">The samples, [N, …].</param>
-    /// <param name="explain">The explanation method: a batch [M, …] of inputs to their explanations of the same shape.</param>
-    /// <param name="options">Radius, samples, normalisation and seed; null for the defaults.</param>
-    /// <param name="progress">Reports samples done.</param>
-    /// <param name="cancellationToken">Checked between samples.</param>
-    /// <exception cref="EvaluationInputException">Empty inputs, or the delegate returns a wrong shape or non-finite values.</exception>
-    public static double[] Run(
-        FloatTensor inputs, Func<FloatTensor, FloatTensor> explain, MaxSensitivityOptions? options = null,
-        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        MaxSensitivity.Sensitivities(inputs, MaxSensitivity.Adapt(explain), options, average: true, progress, cancellationToken);
 }

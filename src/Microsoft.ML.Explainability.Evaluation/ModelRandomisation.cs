@@ -4,60 +4,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of the model-parameter randomisation test.</summary>
-public sealed class RandomisationOptions
-{
-    /// <summary>Operator types whose float initializers make up a layer. Default Conv, ConvTranspose, Gemm and MatMul.</summary>
-    public IReadOnlyCollection<string> LayerOperators { get; init; } = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
-
-    /// <summary>
-    /// Cascading (default): stage k re-initialises the top k layers together, from the output down. Independent: stage k
-    /// re-initialises layer k alone.
-    /// </summary>
-    public bool Cascading { get; init; } = true;
-
-    /// <summary>Seed of the new parameters. Default 0.</summary>
-    public int Seed { get; init; }
-
-    /// <summary>Side of the SSIM window. Default 7.</summary>
-    public int SsimWindow { get; init; } = 7;
-
-    /// <summary>
-    /// At most this many stages are explained and compared, evenly spaced over the layers (top first) and always
-    /// including the last one (in a cascade, every layer randomised); a cascade still randomises every layer above a
-    /// reported stage. Null (the default): every layer is a stage. Bounds the cost on deep models.
-    /// </summary>
-    public int? MaxStages { get; init; }
-}
-
-/// <summary>Similarity of the explanations of one randomised model to the original ones.</summary>
-public sealed class RandomisationStage
-{
-    internal RandomisationStage(string layer, IReadOnlyList<string> randomised, double[] spearman, double[] spearmanAbs, double[] ssim)
-    {
-        Layer = layer;
-        RandomisedLayers = randomised;
-        Spearman = spearman;
-        SpearmanAbsolute = spearmanAbs;
-        Ssim = ssim;
-    }
-
-    /// <summary>The layer (node name) re-initialised at this stage.</summary>
-    public string Layer { get; }
-
-    /// <summary>All layers re-initialised in this stage's model.</summary>
-    public IReadOnlyList<string> RandomisedLayers { get; }
-
-    /// <summary>Per sample, Spearman's ρ between the original and randomised explanation (signed values).</summary>
-    public IReadOnlyList<double> Spearman { get; }
-
-    /// <summary>Per sample, Spearman's ρ of the absolute values.</summary>
-    public IReadOnlyList<double> SpearmanAbsolute { get; }
-
-    /// <summary>Per sample, SSIM of the min–max scaled absolute saliency maps.</summary>
-    public IReadOnlyList<double> Ssim { get; }
-}
-
 /// <summary>
 /// Sanity checks of Adebayo, Gilmer, Muelly, Goodfellow, Hardt and Kim, "Sanity Checks for Saliency Maps" (NeurIPS
 /// 2018). Model-parameter randomisation: in a copy of the ONNX model, the float initializers (weights and biases) of

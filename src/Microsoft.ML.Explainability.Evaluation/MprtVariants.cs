@@ -3,41 +3,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of smooth MPRT.</summary>
-public sealed class SmoothMprtOptions
-{
-    /// <summary>Quantus 0.6's defaults: 50 noisy copies, noise 0.1 of the sample's range, seed 42.</summary>
-    public static SmoothMprtOptions Quantus => new() { Samples = 50, Seed = 42 };
-
-    /// <summary>Noisy copies averaged per explanation (one explainer run each, twice: original and randomised model). Default 10 (Quantus: 50).</summary>
-    public int Samples { get; init; } = 10;
-
-    /// <summary>σ of the Gaussian noise as a fraction of the sample's range max(x) − min(x). Default 0.1 (Quantus).</summary>
-    public double NoiseMagnitude { get; init; } = 0.1;
-
-    /// <summary>Seed of the noise and of the randomised parameters. Default 0.</summary>
-    public int Seed { get; init; }
-
-    /// <summary>The layers randomised (all at once, the cascade's last stage). Default: <see cref="RandomisationOptions.LayerOperators"/>'s defaults.</summary>
-    public RandomisationOptions Randomisation { get; init; } = new();
-}
-
-/// <summary>Settings of efficient MPRT.</summary>
-public sealed class EfficientMprtOptions
-{
-    /// <summary>Quantus 0.6's defaults: 100 histogram bins, seed 42.</summary>
-    public static EfficientMprtOptions Quantus => new() { Seed = 42 };
-
-    /// <summary>Bins of the histogram whose entropy measures complexity. Default 100 (Quantus's n_bins_default).</summary>
-    public int Bins { get; init; } = 100;
-
-    /// <summary>Seed of the randomised parameters. Default 0.</summary>
-    public int Seed { get; init; }
-
-    /// <summary>The layers randomised (all of them). Default: <see cref="RandomisationOptions.LayerOperators"/>'s defaults.</summary>
-    public RandomisationOptions Randomisation { get; init; } = new();
-}
-
 /// <summary>
 /// The two MPRT variants of Hedström, Weber, Krakowczyk, Bareeva, Motzkus, Samek, Lapuschkin and Höhne, "Sanity Checks
 /// Revisited: An Exploration to Repair the Model Parameter Randomisation Test" (XAI in Action workshop, NeurIPS 2023).

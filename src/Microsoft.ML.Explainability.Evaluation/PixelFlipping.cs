@@ -2,56 +2,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of pixel flipping (region perturbation).</summary>
-public sealed class PixelFlippingOptions
-{
-    /// <summary>Perturbation steps L. Default 20.</summary>
-    public int Steps { get; init; } = 20;
-
-    /// <summary>Fraction of the features perturbed after the last step. Default 1 (every feature).</summary>
-    public double MaxFraction { get; init; } = 1;
-
-    /// <summary>What flipped features become. Default: seeded uniform noise, as in Samek et al.</summary>
-    public BaselineOptions Baseline { get; init; } = new() { Kind = BaselineKind.UniformNoise };
-
-    /// <summary>Probability or logit. Default logit.</summary>
-    public ScoreKind Score { get; init; } = ScoreKind.Logit;
-
-    /// <summary>Tie order and feature unit of the ranking. Default: ties in index order, pixels.</summary>
-    public RankingOptions Ranking { get; init; } = RankingOptions.Default;
-}
-
-/// <summary>Both orders of pixel flipping and their AOPC per sample.</summary>
-public sealed class PixelFlippingResult
-{
-    internal PixelFlippingResult(PerturbationCurves morf, PerturbationCurves lerf)
-    {
-        Morf = morf;
-        Lerf = lerf;
-        AopcMorf = morf.Curves.Select(Aopc).ToArray();
-        AopcLerf = lerf.Curves.Select(Aopc).ToArray();
-    }
-
-    /// <summary>Most relevant first: the score should fall fast.</summary>
-    public PerturbationCurves Morf { get; }
-
-    /// <summary>Least relevant first: the score should stay.</summary>
-    public PerturbationCurves Lerf { get; }
-
-    /// <summary>Per sample, AOPC of the MoRF curve (higher is better).</summary>
-    public IReadOnlyList<double> AopcMorf { get; }
-
-    /// <summary>Per sample, AOPC of the LeRF curve (lower is better).</summary>
-    public IReadOnlyList<double> AopcLerf { get; }
-
-    /// <summary>AOPC = 1/(L+1) Σ_{k=0}^{L} (f(x⁽⁰⁾) − f(x⁽ᵏ⁾)) of one curve y_k = f(x⁽ᵏ⁾).</summary>
-    public static double Aopc(IReadOnlyList<double> curve)
-    {
-        ArgumentNullException.ThrowIfNull(curve);
-        return curve.Average(y => curve[0] - y);
-    }
-}
-
 /// <summary>
 /// Pixel flipping / region perturbation with the area over the perturbation curve (AOPC), after Bach et al. (PLOS ONE
 /// 2015) and Samek, Binder, Montavon, Lapuschkin and Müller, "Evaluating the visualization of what a deep neural network

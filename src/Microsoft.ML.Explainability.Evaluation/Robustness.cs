@@ -2,60 +2,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of the local Lipschitz estimate.</summary>
-public sealed class LocalLipschitzOptions
-{
-    /// <summary>Quantus 0.6's defaults: 200 Gaussian draws of σ = 0.1, explanations divided by their maximum magnitude.</summary>
-    public static LocalLipschitzOptions Quantus => new() { Samples = 200 };
-
-    /// <summary>Perturbed inputs per sample (one explainer run each). Default 10 (Quantus: 200).</summary>
-    public int Samples { get; init; } = 10;
-
-    /// <summary>σ of the Gaussian perturbation, in input units. Default 0.1 (Quantus).</summary>
-    public double NoiseStd { get; init; } = 0.1;
-
-    /// <summary>Whether both explanations are divided by their largest magnitude first (Quantus's normalise=True). Default true, so the value does not depend on the explanation's scale.</summary>
-    public bool NormaliseByMax { get; init; } = true;
-
-    /// <summary>Seed of the perturbations. Default 0.</summary>
-    public int Seed { get; init; }
-}
-
-/// <summary>Settings of continuity.</summary>
-public sealed class ContinuityOptions
-{
-    /// <summary>Quantus 0.6's defaults: 28 translation steps, absolute and max-normalised explanations.</summary>
-    public static ContinuityOptions Quantus => new() { Steps = 28 };
-
-    /// <summary>Translations tried (one explainer run each). Default 7 (Quantus: 28).</summary>
-    public int Steps { get; init; } = 7;
-
-    /// <summary>Whether explanations are made absolute and divided by their maximum first (Quantus's abs=True, normalise=True). Default true.</summary>
-    public bool AbsoluteNormalised { get; init; } = true;
-}
-
-/// <summary>Settings of the relative stability metrics.</summary>
-public sealed class RelativeStabilityOptions
-{
-    /// <summary>Quantus 0.6's defaults: 200 draws of uniform noise in [0.02, 0.2] added to every element, ε_min = 1e-6, draws that change the prediction dropped.</summary>
-    public static RelativeStabilityOptions Quantus => new() { Samples = 200, NoiseLow = 0.02, NoiseHigh = 0.2 };
-
-    /// <summary>Perturbed inputs per sample (one explainer run and one forward pass each). Default 10 (Quantus: 200).</summary>
-    public int Samples { get; init; } = 10;
-
-    /// <summary>Lower bound of the uniform noise added to every element. Default −0.05 (Quantus: 0.02).</summary>
-    public double NoiseLow { get; init; } = -0.05;
-
-    /// <summary>Upper bound of the uniform noise. Default 0.05 (Quantus: 0.2; the default's symmetric ball matches max-sensitivity's).</summary>
-    public double NoiseHigh { get; init; } = 0.05;
-
-    /// <summary>ε_min guarding the divisions. Default 1e-6 (Quantus).</summary>
-    public double EpsilonMin { get; init; } = 1e-6;
-
-    /// <summary>Seed of the perturbations. Default 0.</summary>
-    public int Seed { get; init; }
-}
-
 /// <summary>
 /// Robustness metrics that re-run the explanation method on perturbed inputs through a delegate (a batch [M, …] to its
 /// explanations of the same shape, for the caller's fixed target rule), so any method can be evaluated. Lower is

@@ -2,45 +2,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
 
-/// <summary>Settings of sensitivity-n.</summary>
-public sealed class SensitivityNOptions
-{
-    /// <summary>Subset sizes n as fractions of the features. Default 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8 (up to Quantus's n_max_percentage 0.8).</summary>
-    public IReadOnlyList<double> Fractions { get; init; } = [0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8];
-
-    /// <summary>Random subsets drawn per n. Default 16.</summary>
-    public int Subsets { get; init; } = 16;
-
-    /// <summary>What the subset's features are set to. Default zero (the paper's baseline).</summary>
-    public BaselineOptions Baseline { get; init; } = new();
-
-    /// <summary>Probability or logit (default: the paper correlates attributions with the output they explain).</summary>
-    public ScoreKind Score { get; init; } = ScoreKind.Logit;
-
-    /// <summary>Seed of the subsets. Default 0.</summary>
-    public int Seed { get; init; }
-}
-
-/// <summary>Sensitivity-n per sample and per n.</summary>
-public sealed class SensitivityNResult
-{
-    internal SensitivityNResult(int[] sizes, double[][] correlations)
-    {
-        Sizes = sizes;
-        Correlations = correlations;
-        Mean = correlations.Select(c => c.Average()).ToArray();
-    }
-
-    /// <summary>The subset sizes n.</summary>
-    public IReadOnlyList<int> Sizes { get; }
-
-    /// <summary>Per sample, Pearson's r at each n.</summary>
-    public IReadOnlyList<IReadOnlyList<double>> Correlations { get; }
-
-    /// <summary>Per sample, r averaged over the subset sizes (the harness's per-sample value).</summary>
-    public IReadOnlyList<double> Mean { get; }
-}
-
 /// <summary>
 /// Sensitivity-n of Ancona, Ceolini, Öztireli and Gross, "Towards better understanding of gradient-based attribution
 /// methods for Deep Neural Networks" (ICLR 2018): for each subset size n, random subsets S of n features are set to

@@ -1,6 +1,7 @@
-using Microsoft.ML.Explainability;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.ML;
 using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability;
 
 // Catalog extensions live in ML.NET's namespace, as ML.NET's own do: `using Microsoft.ML;` is enough.
 namespace Microsoft.ML;

@@ -1,6 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Runtime;
 

@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.ML.Data;
 using Microsoft.ML.Explainability.Onnx;
 

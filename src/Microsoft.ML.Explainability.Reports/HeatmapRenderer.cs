@@ -5,19 +5,6 @@ using SkiaSharp;
 
 namespace Microsoft.ML.Explainability.Reports;
 
-/// <summary>Colormaps for heatmap overlays (see <see cref="Colormaps"/> for their definitions).</summary>
-public enum HeatmapColormap
-{
-    /// <summary>Matplotlib's perceptually uniform "inferno" (black–purple–yellow).</summary>
-    Inferno,
-
-    /// <summary>The classic rainbow "jet" (blue–cyan–yellow–red), as in the Grad-CAM paper's figures.</summary>
-    Jet,
-
-    /// <summary>Matplotlib's "viridis".</summary>
-    Viridis,
-}
-
 /// <summary>
 /// Renders an explanation as a heatmap over its input image and encodes it as PNG. The input is shown in grey (one
 /// channel) or colour (three channels, min–max scaled per image); the saliency map s_p = Σ_c a[c, p] is min–max scaled

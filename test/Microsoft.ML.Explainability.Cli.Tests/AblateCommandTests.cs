@@ -1,8 +1,9 @@
-using System.Xml;
 using System.Xml.Linq;
+using System.Xml;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Tests.Infrastructure;
 using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.Cli.Tests;

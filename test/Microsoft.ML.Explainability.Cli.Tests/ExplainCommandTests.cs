@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Cli.Tests.Infrastructure;
 using Microsoft.ML.Explainability.IO;
 using Microsoft.ML.Explainability.Lrp;

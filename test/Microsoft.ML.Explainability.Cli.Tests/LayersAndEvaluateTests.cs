@@ -1,5 +1,6 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Tests.Infrastructure;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.Cli.Tests;

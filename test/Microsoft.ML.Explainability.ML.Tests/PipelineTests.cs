@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.Transforms.Image;
 

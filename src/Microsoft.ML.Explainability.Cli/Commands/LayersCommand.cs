@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.Explainability.Transformers;
+using Microsoft.ML.Explainability.VisionTransformers;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 

@@ -1,5 +1,6 @@
-using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Attribution;

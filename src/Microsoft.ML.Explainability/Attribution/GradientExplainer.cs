@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Attribution;

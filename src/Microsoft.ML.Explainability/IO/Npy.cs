@@ -6,13 +6,6 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.IO;
 
-/// <summary>A file or stream is not a NumPy <c>.npy</c> array this library can read (bad magic, header, dtype, order, rank or length).</summary>
-public sealed class NpyFormatException : ExplainabilityException
-{
-    /// <summary>Creates the exception with a message.</summary>
-    public NpyFormatException(string message) : base(message) { }
-}
-
 /// <summary>
 /// Reads and writes NumPy <c>.npy</c> files (the format of <c>np.save</c>/<c>np.load</c>, NEP 1 "A simple file format
 /// for NumPy arrays"), so inputs, targets and maps move to and from Python.

@@ -1,7 +1,10 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Autodiff;
-using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Lrp.Canonizers;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Lrp;

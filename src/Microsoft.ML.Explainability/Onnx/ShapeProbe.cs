@@ -3,56 +3,6 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Onnx;
 
-/// <summary>Element type, shape, producer and consumers of one tensor, as measured by <see cref="ShapeProbe"/>.</summary>
-/// <param name="Name">The tensor's name.</param>
-/// <param name="Kind">Input, initializer or node output.</param>
-/// <param name="ElementType">The element type.</param>
-/// <param name="Shape">The shape; <c>-1</c> marks a dimension that changes with the batch size.</param>
-/// <param name="ProducerNodeIndex">Index of the producing node, or null for inputs and initializers.</param>
-/// <param name="Producer">"OpType 'node name'" of the producing node, or null.</param>
-/// <param name="Consumers">The nodes that read the tensor.</param>
-public sealed record TensorInfo(
-    string Name,
-    TensorKind Kind,
-    TensorElementType ElementType,
-    IReadOnlyList<long> Shape,
-    int? ProducerNodeIndex,
-    string? Producer,
-    IReadOnlyList<TensorConsumer> Consumers)
-{
-    /// <summary>Whether the element type is a floating-point type (only those can be differentiated).</summary>
-    public bool IsFloatingPoint => ElementType is TensorElementType.Float or TensorElementType.Double or TensorElementType.Float16 or TensorElementType.BFloat16;
-
-    /// <summary>The rank.</summary>
-    public int Rank => Shape.Count;
-
-    /// <summary>Whether dimension <paramref name="axis"/> changes with the batch size.</summary>
-    public bool IsBatchDependent(int axis) => Shape[axis] < 0;
-
-    /// <summary>The shape as text, with "N" for batch-dependent dimensions.</summary>
-    public string ShapeText => "[" + string.Join(", ", Shape.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-}
-
-/// <summary>The measured <see cref="TensorInfo"/> of every tensor of a model.</summary>
-public sealed class ModelShapes
-{
-    private readonly Dictionary<string, TensorInfo> _tensors;
-
-    internal ModelShapes(Dictionary<string, TensorInfo> tensors) => _tensors = tensors;
-
-    /// <summary>All tensors, inputs first, then initializers, then node outputs in graph order.</summary>
-    public IReadOnlyCollection<TensorInfo> Tensors => _tensors.Values;
-
-    /// <summary>The information of one tensor.</summary>
-    /// <exception cref="UnknownTensorException">The model has no such tensor.</exception>
-    public TensorInfo this[string name] => _tensors.TryGetValue(name, out var info)
-        ? info
-        : throw new UnknownTensorException(name, $"The model has no tensor named '{name}' (or it lies inside a subgraph).");
-
-    /// <summary>Whether the probe saw a tensor of that name.</summary>
-    public bool Contains(string name) => _tensors.ContainsKey(name);
-}
-
 /// <summary>
 /// Measures the element type and shape of every tensor by running the model in ONNX Runtime with every intermediate
 /// tensor exposed as an output, on seeded random inputs at two batch sizes (2 and 3); dimensions that differ between

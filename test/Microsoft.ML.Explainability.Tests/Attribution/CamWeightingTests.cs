@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Tests.Attribution;

@@ -1,4 +1,6 @@
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.Explainability.Tests.Infrastructure;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.Explainability.Tests.Infrastructure;

@@ -1,9 +1,11 @@
 using System.Globalization;
-using System.Xml;
 using System.Xml.Linq;
+using System.Xml;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Reports;
 using Microsoft.ML.Explainability.Runtime;

@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Evaluation;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;

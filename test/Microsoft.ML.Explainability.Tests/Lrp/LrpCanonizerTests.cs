@@ -1,3 +1,5 @@
+using Microsoft.ML.Explainability.Lrp.Canonizers;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;

@@ -1,7 +1,9 @@
 using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Lrp.Composites;
+using Microsoft.ML.Explainability.Lrp.Rules;
 using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Tests.Infrastructure;
 
 namespace Microsoft.ML.Explainability.Tests.Lrp;

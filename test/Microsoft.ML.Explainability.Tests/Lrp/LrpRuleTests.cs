@@ -1,3 +1,5 @@
+using Microsoft.ML.Explainability.Lrp.Composites;
+using Microsoft.ML.Explainability.Lrp.Rules;
 using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;

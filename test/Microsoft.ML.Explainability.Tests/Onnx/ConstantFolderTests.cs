@@ -1,7 +1,8 @@
 using Google.Protobuf;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.Explainability.Tests.Infrastructure;
 

@@ -11,5 +11,6 @@ internal static class DefaultRules
             .Concat(PoolingRules.Table)
             .Concat(NormalizationRules.Table)
             .Concat(ReductionRules.Table)
-            .Concat(ShapeRules.Table);
+            .Concat(ShapeRules.Table)
+            .Concat(ResizeRules.Table);
 }

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Lrp.Canonizers;
+using Microsoft.ML.Explainability.Lrp.Rules;
 using Microsoft.ML.Explainability.Onnx;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Composites;
 
 /// <summary>
 /// Maps the nodes of a graph to LRP rules, as Zennit's composites do. For each node the rule is, in this order: the

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-αβ with α − β = 1 (Zennit's generalised AlphaBeta): with z_α = W⁺x⁺ + W⁻x⁻ + b⁺ and

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-ε: R_in = x ⊙ Wᵀ·(R_out / stab_ε(z)) with z = Wx + b the layer's own output and

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-flat (Zennit's Flat): weights → 1, bias → 0, input → 1, and no input factor: z = F(1; 1),

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-γ (Zennit's generalised Gamma): W↑ = W + γW⁺, W↓ = W + γW⁻, b↑ = b + γb⁺, b↓ = b + γb⁻. Outputs with

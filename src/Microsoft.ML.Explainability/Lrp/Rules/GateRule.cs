@@ -1,6 +1,6 @@
 using Microsoft.ML.Explainability.Autodiff;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// Gate, for a product y = x ⊙ g of a feature map x by a gate g: squeeze-excitation (g = Sigmoid/HardSigmoid(…)

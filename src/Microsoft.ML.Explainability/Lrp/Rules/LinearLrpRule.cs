@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.Explainability.Autodiff;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// Base of the rules for linear layers z = F(x; W, b): Conv, ConvTranspose, Gemm (any transA, transB, alpha, beta)

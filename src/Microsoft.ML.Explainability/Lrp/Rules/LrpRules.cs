@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>The built-in LRP rules (Zennit's formulations; stabiliser stab(z) = z + ε·sign(z), sign(0) = +1).</summary>
 public static class LrpRules

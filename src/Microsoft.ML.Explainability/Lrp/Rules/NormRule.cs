@@ -2,7 +2,7 @@ using Microsoft.ML.Explainability.Autodiff;
 using Microsoft.ML.Explainability.Autodiff.Rules;
 using Microsoft.ML.Explainability.Onnx;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// Norm (Zennit's Norm: the ε-rule with W the operator itself, stabiliser 1e-6): relevance is split in proportion to

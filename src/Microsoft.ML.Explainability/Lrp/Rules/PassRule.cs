@@ -1,6 +1,6 @@
 using Microsoft.ML.Explainability.Autodiff;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// Pass: R_in = R_out for the node's one relevance-carrying input, which must have the output's shape. The default of

@@ -1,6 +1,6 @@
 using Microsoft.ML.Explainability.Autodiff;
 
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// The operator's true gradient (from <see cref="GradientRuleRegistry.Default"/>): the default of the

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-w² (Zennit's WSquare): weights → W², bias → b² (as Zennit, which squares every parameter), input → 1, and no

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-z^B (Zennit's ZBox) for inputs bounded by l ≤ x ≤ h, usually the first layer on pixels:

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Explainability.Lrp;
+namespace Microsoft.ML.Explainability.Lrp.Rules;
 
 /// <summary>
 /// LRP-z⁺ (Zennit's ZPlus, equal to α1β0): positive contributions only,

@@ -1,0 +1,56 @@
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Onnx;
+
+namespace Microsoft.ML.Explainability.ML;
+
+/// <summary>
+/// Estimator of an <see cref="LrpTransformer"/>: Layer-wise Relevance Propagation (<see cref="LrpExplainer"/>) of an
+/// ONNX image classifier on a [C, H, W] pixel column; the relevance is summed over channels into [H, W] by default.
+/// </summary>
+public sealed class LrpEstimator : IEstimator<LrpTransformer>
+{
+    private readonly EstimatorCore _core;
+
+    /// <summary>Makes the estimator; the model is loaded now.</summary>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="InvalidOnnxModelException">The model file is not a usable ONNX model.</exception>
+    public LrpEstimator(Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _core = new EstimatorCore(options, LrpTransformer.KindName, ExplanationMethod.Lrp, s =>
+        {
+            s.Composite = options.Composite;
+            s.Epsilon = options.Epsilon;
+            s.LrpSeed = options.Seed;
+            s.Canonize = options.Canonize;
+            s.Reduction = options.Reduction;
+        });
+    }
+
+    /// <summary>Options of an <see cref="LrpEstimator"/>.</summary>
+    public sealed class Options : ExplainOptionsBase
+    {
+        /// <summary>The composite of rules. Default <see cref="LrpCompositeKind.EpsilonPlus"/>.</summary>
+        public LrpCompositeKind Composite { get; set; } = LrpCompositeKind.EpsilonPlus;
+
+        /// <summary>ε of the composite's ε rules. Default 1e-6.</summary>
+        public double Epsilon { get; set; } = 1e-6;
+
+        /// <summary>The relevance put on the output. Default <see cref="LrpSeed.OneHot"/>.</summary>
+        public LrpSeed Seed { get; set; } = LrpSeed.OneHot;
+
+        /// <summary>Fold BatchNormalization into the preceding layer first. Default true.</summary>
+        public bool Canonize { get; set; } = true;
+
+        /// <summary>How the relevance [C, H, W] becomes the saliency. Default <see cref="ChannelReduction.Sum"/> (conserves relevance).</summary>
+        public ChannelReduction Reduction { get; set; } = ChannelReduction.Sum;
+    }
+
+    /// <summary>Prepares LRP on the model and checks the input schema and first row.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type or size.</exception>
+    /// <exception cref="InvalidOperationException">The data view has no rows.</exception>
+    public LrpTransformer Fit(IDataView input) => _core.Fit(input, (s, m) => new LrpTransformer(s, m));
+
+    /// <summary>The input columns plus the explanation columns.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => _core.GetOutputSchema(inputSchema);
+}

@@ -1,8 +1,0 @@
-namespace Microsoft.ML.Explainability.Attribution;
-
-/// <summary>Grad-CAM element-wise (pytorch-grad-cam): map = Σₖ ReLU(Gᵏ ⊙ Aᵏ).</summary>
-internal sealed class GradCamElementWiseWeighting : CamWeighting
-{
-    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
-        ElementWiseSum(a, g, channels, cells, map, static (x, d) => Math.Max(x * d, 0));
-}

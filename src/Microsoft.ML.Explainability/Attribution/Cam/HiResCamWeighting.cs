@@ -1,8 +1,0 @@
-namespace Microsoft.ML.Explainability.Attribution;
-
-/// <summary>HiResCAM (Draelos &amp; Carin 2020): map = Σₖ Gᵏ ⊙ Aᵏ.</summary>
-internal sealed class HiResCamWeighting : CamWeighting
-{
-    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
-        ElementWiseSum(a, g, channels, cells, map, static (x, d) => x * d);
-}

@@ -1,0 +1,107 @@
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>
+/// The CAM arithmetic on tensors already at hand (activations and gradients from a <see cref="GradientSession"/>, or
+/// loaded from elsewhere): raw maps and pytorch-grad-cam's post-processing. <see cref="CamExplainer"/> uses these.
+/// </summary>
+public static class CamMaps
+{
+    /// <summary>
+    /// The raw map of <paramref name="method"/> at layer resolution, [N, h, w], before ReLU and normalisation
+    /// (pytorch-grad-cam's <c>get_cam_image</c>; Captum's <c>LayerGradCam</c> with <c>relu_attributions=False</c>).
+    /// See <see cref="CamMethod"/> for each formula.
+    /// </summary>
+    /// <param name="method">Any method but <see cref="CamMethod.ScoreCam"/> and <see cref="CamMethod.AblationCam"/>, which need the model.</param>
+    /// <param name="activations">A, [N, C, h, w].</param>
+    /// <param name="gradients">G = ∂y/∂A, [N, C, h, w]; may be null for <see cref="CamMethod.EigenCam"/>.</param>
+    public static FloatTensor Raw(CamMethod method, FloatTensor activations, FloatTensor? gradients)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        var weighting = CamWeighting.For(method);
+        if (activations.Rank != 4)
+        {
+            throw new ArgumentException($"Activations must be [N, C, h, w]; got {activations.ShapeText}.", nameof(activations));
+        }
+
+        if (weighting.UsesGradients && (gradients is null || !gradients.Shape.SequenceEqual(activations.Shape)))
+        {
+            throw new ArgumentException($"{method} needs gradients of the activations' shape {activations.ShapeText}; got {gradients?.ShapeText ?? "none"}.", nameof(gradients));
+        }
+
+        var (n, c, h, w) = ((int)activations.Shape[0], (int)activations.Shape[1], (int)activations.Shape[2], (int)activations.Shape[3]);
+        return RawMaps(weighting, activations.Data, gradients?.Data, n, c, h, w);
+    }
+
+    /// <summary>Σₖ wₖ·Aᵏ per row: activations [N, C, h, w], weights [N, C] → [N, h, w].</summary>
+    public static FloatTensor WeightedSum(FloatTensor activations, FloatTensor weights)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (activations.Rank != 4 || weights.Rank != 2 || weights.Shape[0] != activations.Shape[0] || weights.Shape[1] != activations.Shape[1])
+        {
+            throw new ArgumentException($"Activations [N, C, h, w] and weights [N, C] expected; got {activations.ShapeText} and {weights.ShapeText}.", nameof(weights));
+        }
+
+        var (n, c, h, w) = ((int)activations.Shape[0], (int)activations.Shape[1], (int)activations.Shape[2], (int)activations.Shape[3]);
+        var result = new float[n * h * w];
+        for (int r = 0; r < n; r++)
+        {
+            var wr = weights.Row(r).ToArray().Select(v => (double)v).ToArray();
+            CamWeighting.WeightedSum(activations.Row(r), wr, c, h * w, result.AsSpan(r * h * w, h * w));
+        }
+
+        return new FloatTensor(result, n, h, w);
+    }
+
+    /// <summary>
+    /// pytorch-grad-cam's post-processing of a single-layer CAM, row by row: ReLU; m ← m − min(m), m ← m / (1e-7 + max(m));
+    /// bilinear resize to <paramref name="height"/>×<paramref name="width"/> with half-pixel centres (as
+    /// <c>cv2.resize</c>); then its multi-layer aggregation step on the one layer: ReLU (a no-op) and the same
+    /// min-max once more. Values are in [0, 1); an all-zero map stays 0.
+    /// </summary>
+    /// <param name="raw">Raw maps [N, h, w].</param>
+    /// <param name="height">Output height (the input image's).</param>
+    /// <param name="width">Output width.</param>
+    public static FloatTensor PostProcess(FloatTensor raw, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if (raw.Rank != 3)
+        {
+            throw new ArgumentException($"Raw maps must be [N, h, w]; got {raw.ShapeText}.", nameof(raw));
+        }
+
+        int n = raw.BatchSize, h = (int)raw.Shape[1], w = (int)raw.Shape[2];
+        var result = new float[n * height * width];
+        var scratch = new float[h * w];
+        for (int r = 0; r < n; r++)
+        {
+            raw.Row(r).CopyTo(scratch);
+            ImageOps.Relu(scratch);
+            ImageOps.MinMax(scratch);
+            var target = result.AsSpan(r * height * width, height * width);
+            ImageOps.ResizeHalfPixel(scratch, h, w, target, height, width);
+            ImageOps.Relu(target);
+            ImageOps.MinMax(target);
+        }
+
+        return new FloatTensor(result, n, height, width);
+    }
+
+    internal static FloatTensor RawMaps(CamWeighting weighting, float[] a, float[]? g, int n, int c, int h, int w)
+    {
+        int cells = h * w, row = c * cells;
+        var result = new float[n * cells];
+        for (int r = 0; r < n; r++)
+        {
+            var gr = g is null ? ReadOnlySpan<float>.Empty : g.AsSpan(r * row, row);
+            weighting.Map(a.AsSpan(r * row, row), gr, c, cells, result.AsSpan(r * cells, cells));
+        }
+
+        return new FloatTensor(result, n, h, w);
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>Options of a <see cref="CamExplainer"/>.</summary>
+public sealed class CamOptions
+{
+    /// <summary>The CAM method. Default <see cref="CamMethod.GradCam"/>.</summary>
+    public CamMethod Method { get; init; } = CamMethod.GradCam;
+
+    /// <summary>Name of the target layer's tensor; null (the default) chooses it automatically (see <see cref="TargetLayers"/>).</summary>
+    public string? TargetLayer { get; init; }
+
+    /// <summary>For a token layer [N, T, C]: the prefix tokens and patch grid, overriding the automatic reading.</summary>
+    public TokenGrid? TokenGrid { get; init; }
+
+    /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Device, threads and rows per ONNX Runtime call (also for Score-CAM's and Ablation-CAM's forward passes).</summary>
+    public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
+
+    /// <summary>Backward rules for the layer gradients; <see cref="GradientRuleRegistry.Default"/> gives true gradients.</summary>
+    public GradientRuleRegistry Rules { get; init; } = GradientRuleRegistry.Default;
+}

@@ -1,0 +1,240 @@
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>
+/// Eigen-CAM (Muhammad &amp; Yeasin 2020) as pytorch-grad-cam's <c>get_2d_projection</c>: X = A as an (h·w)×k matrix
+/// (NaN set to 0), columns centred, map = X·v₁ with v₁ its first right singular vector. Eigen-Grad-CAM applies the
+/// same to G ⊙ A. v₁ is the top eigenvector of XᵀX (or Xᵀu₁/‖Xᵀu₁‖ from XXᵀ when h·w &lt; k), found by cyclic Jacobi
+/// rotations in float64. Sign: the SVD leaves it free (NumPy's choice is arbitrary) and the centred projection always
+/// sums to 0, so v₁ is oriented to make the uncentred rows project to a positive sum (column means · v₁ &gt; 0); when
+/// that is 0 the largest-magnitude map value is made positive.
+/// </summary>
+internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWeighting
+{
+    public override bool UsesGradients => onGradientTimesActivation;
+
+    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)
+    {
+        // x[p, k], row-major, p = cell, k = channel.
+        var x = new double[cells * channels];
+        var mean = new double[channels];
+        for (int k = 0; k < channels; k++)
+        {
+            for (int p = 0; p < cells; p++)
+            {
+                int i = (k * cells) + p;
+                double v = onGradientTimesActivation ? (double)a[i] * g[i] : a[i];
+                v = double.IsNaN(v) ? 0 : v;
+                x[(p * channels) + k] = v;
+                mean[k] += v / cells;
+            }
+        }
+
+        for (int p = 0; p < cells; p++)
+        {
+            for (int k = 0; k < channels; k++)
+            {
+                x[(p * channels) + k] -= mean[k];
+            }
+        }
+
+        var v1 = channels <= cells ? TopEigenvector(Gram(x, cells, channels, transposeFirst: true), channels) : RightFromLeft(x, cells, channels);
+        if (v1 is null)
+        {
+            map.Clear();
+            return;
+        }
+
+        var projection = new double[cells];
+        for (int p = 0; p < cells; p++)
+        {
+            double s = 0;
+            for (int k = 0; k < channels; k++)
+            {
+                s += x[(p * channels) + k] * v1[k];
+            }
+
+            projection[p] = s;
+        }
+
+        double orientation = 0, meanNorm = 0;
+        for (int k = 0; k < channels; k++)
+        {
+            orientation += mean[k] * v1[k];
+            meanNorm += mean[k] * mean[k];
+        }
+
+        double sign;
+        if (Math.Abs(orientation) > 1e-12 * Math.Sqrt(meanNorm))
+        {
+            sign = Math.Sign(orientation);
+        }
+        else
+        {
+            int largest = 0;
+            for (int p = 1; p < cells; p++)
+            {
+                largest = Math.Abs(projection[p]) > Math.Abs(projection[largest]) ? p : largest;
+            }
+
+            sign = projection[largest] < 0 ? -1 : 1;
+        }
+
+        for (int p = 0; p < cells; p++)
+        {
+            map[p] = (float)(sign * projection[p]);
+        }
+    }
+
+    /// <summary>XᵀX (k×k) when <paramref name="transposeFirst"/>, else XXᵀ (cells×cells), for X [cells, k] row-major.</summary>
+    private static double[] Gram(double[] x, int cells, int channels, bool transposeFirst)
+    {
+        int n = transposeFirst ? channels : cells;
+        var m = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i; j < n; j++)
+            {
+                double s = 0;
+                if (transposeFirst)
+                {
+                    for (int p = 0; p < cells; p++)
+                    {
+                        s += x[(p * channels) + i] * x[(p * channels) + j];
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < channels; k++)
+                    {
+                        s += x[(i * channels) + k] * x[(j * channels) + k];
+                    }
+                }
+
+                m[(i * n) + j] = s;
+                m[(j * n) + i] = s;
+            }
+        }
+
+        return m;
+    }
+
+    private static double[]? RightFromLeft(double[] x, int cells, int channels)
+    {
+        var u = TopEigenvector(Gram(x, cells, channels, transposeFirst: false), cells);
+        if (u is null)
+        {
+            return null;
+        }
+
+        var v = new double[channels];
+        for (int p = 0; p < cells; p++)
+        {
+            for (int k = 0; k < channels; k++)
+            {
+                v[k] += x[(p * channels) + k] * u[p];
+            }
+        }
+
+        double norm = Math.Sqrt(v.Sum(t => t * t));
+        if (norm == 0)
+        {
+            return null;
+        }
+
+        for (int k = 0; k < channels; k++)
+        {
+            v[k] /= norm;
+        }
+
+        return v;
+    }
+
+    /// <summary>The unit eigenvector of the largest eigenvalue of symmetric <paramref name="m"/> (n×n), by cyclic Jacobi; null for a zero matrix.</summary>
+    internal static double[]? TopEigenvector(double[] m, int n)
+    {
+        var a = (double[])m.Clone();
+        var vectors = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            vectors[(i * n) + i] = 1;
+        }
+
+        double total = a.Sum(t => t * t);
+        if (total == 0)
+        {
+            return null;
+        }
+
+        for (int sweep = 0; sweep < 100; sweep++)
+        {
+            double off = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = i + 1; j < n; j++)
+                {
+                    off += a[(i * n) + j] * a[(i * n) + j];
+                }
+            }
+
+            if (off <= 1e-30 * total)
+            {
+                break;
+            }
+
+            for (int p = 0; p < n; p++)
+            {
+                for (int q = p + 1; q < n; q++)
+                {
+                    double apq = a[(p * n) + q];
+                    if (Math.Abs(apq) < 1e-300)
+                    {
+                        continue;
+                    }
+
+                    double theta = (a[(q * n) + q] - a[(p * n) + p]) / (2 * apq);
+                    double t = Math.Sign(theta) / (Math.Abs(theta) + Math.Sqrt((theta * theta) + 1));
+                    if (theta == 0)
+                    {
+                        t = 1;
+                    }
+
+                    double c = 1 / Math.Sqrt((t * t) + 1), s = t * c;
+                    for (int k = 0; k < n; k++)
+                    {
+                        double akp = a[(k * n) + p], akq = a[(k * n) + q];
+                        a[(k * n) + p] = (c * akp) - (s * akq);
+                        a[(k * n) + q] = (s * akp) + (c * akq);
+                    }
+
+                    for (int k = 0; k < n; k++)
+                    {
+                        double apk = a[(p * n) + k], aqk = a[(q * n) + k];
+                        a[(p * n) + k] = (c * apk) - (s * aqk);
+                        a[(q * n) + k] = (s * apk) + (c * aqk);
+                    }
+
+                    for (int k = 0; k < n; k++)
+                    {
+                        double vkp = vectors[(k * n) + p], vkq = vectors[(k * n) + q];
+                        vectors[(k * n) + p] = (c * vkp) - (s * vkq);
+                        vectors[(k * n) + q] = (s * vkp) + (c * vkq);
+                    }
+                }
+            }
+        }
+
+        int best = 0;
+        for (int i = 1; i < n; i++)
+        {
+            best = a[(i * n) + i] > a[(best * n) + best] ? i : best;
+        }
+
+        var result = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            result[k] = vectors[(k * n) + best];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>
+/// Grad-CAM++ (Chattopadhay et al. 2018) in pytorch-grad-cam's closed form: αᵏᵢⱼ = G² / (2G² + (Σᵢⱼ Aᵏ)·G³ + 1e-6),
+/// α = 0 where G = 0, and where the denominator is exactly 0 it is replaced by 1 (so α stays finite);
+/// wₖ = Σᵢⱼ ReLU(Gᵏᵢⱼ)·αᵏᵢⱼ, map = Σₖ wₖAᵏ.
+/// </summary>
+internal sealed class GradCamPlusPlusWeighting : CamWeighting
+{
+    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)
+    {
+        var weights = new double[channels];
+        for (int k = 0; k < channels; k++)
+        {
+            double sumA = 0;
+            for (int p = k * cells; p < (k + 1) * cells; p++)
+            {
+                sumA += a[p];
+            }
+
+            double w = 0;
+            for (int p = k * cells; p < (k + 1) * cells; p++)
+            {
+                double d = g[p];
+                if (d == 0)
+                {
+                    continue;
+                }
+
+                double g2 = d * d;
+                double denominator = (2 * g2) + (sumA * g2 * d) + 1e-6;
+                double alpha = g2 / (denominator == 0 ? 1 : denominator);
+                w += Math.Max(d, 0) * alpha;
+            }
+
+            weights[k] = w;
+        }
+
+        WeightedSum(a, weights, channels, cells, map);
+    }
+}

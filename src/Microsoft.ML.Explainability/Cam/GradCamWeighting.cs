@@ -1,0 +1,22 @@
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>Grad-CAM (Selvaraju et al. 2017): wₖ = (1/hw)·Σᵢⱼ Gᵏᵢⱼ, map = Σₖ wₖAᵏ.</summary>
+internal sealed class GradCamWeighting : CamWeighting
+{
+    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)
+    {
+        var weights = new double[channels];
+        for (int k = 0; k < channels; k++)
+        {
+            double sum = 0;
+            foreach (var v in g.Slice(k * cells, cells))
+            {
+                sum += v;
+            }
+
+            weights[k] = sum / cells;
+        }
+
+        WeightedSum(a, weights, channels, cells, map);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>HiResCAM (Draelos &amp; Carin 2020): map = Σₖ Gᵏ ⊙ Aᵏ.</summary>
+internal sealed class HiResCamWeighting : CamWeighting
+{
+    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
+        ElementWiseSum(a, g, channels, cells, map, static (x, d) => x * d);
+}

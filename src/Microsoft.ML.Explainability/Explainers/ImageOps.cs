@@ -1,0 +1,123 @@
+namespace Microsoft.ML.Explainability.Explainers;
+
+/// <summary>Resizing and normalisation of single-channel maps, as pytorch-grad-cam does them with NumPy and OpenCV.</summary>
+internal static class ImageOps
+{
+    /// <summary>
+    /// Bilinear resize with half-pixel centres and edge clamping, as <c>cv2.resize(..., INTER_LINEAR)</c> and PyTorch's
+    /// <c>interpolate(mode="bilinear", align_corners=False)</c>: source x = (X + 0.5)·w/W − 0.5, clamped to [0, w − 1].
+    /// </summary>
+    public static void ResizeHalfPixel(ReadOnlySpan<float> source, int height, int width, Span<float> target, int targetHeight, int targetWidth)
+    {
+        var (y0, y1, fy) = HalfPixelTaps(height, targetHeight);
+        var (x0, x1, fx) = HalfPixelTaps(width, targetWidth);
+        Interpolate(source, width, target, targetHeight, targetWidth, y0, y1, fy, x0, x1, fx);
+    }
+
+    /// <summary>
+    /// Bilinear resize with aligned corners, as PyTorch's <c>UpsamplingBilinear2d</c> (Score-CAM's upsampling):
+    /// source x = X·(w − 1)/(W − 1).
+    /// </summary>
+    public static void ResizeAlignCorners(ReadOnlySpan<float> source, int height, int width, Span<float> target, int targetHeight, int targetWidth)
+    {
+        var (y0, y1, fy) = AlignCornerTaps(height, targetHeight);
+        var (x0, x1, fx) = AlignCornerTaps(width, targetWidth);
+        Interpolate(source, width, target, targetHeight, targetWidth, y0, y1, fy, x0, x1, fx);
+    }
+
+    /// <summary>pytorch-grad-cam's <c>scale_cam_image</c> normalisation: m ← m − min(m); m ← m / (1e-7 + max(m)).</summary>
+    public static void MinMax(Span<float> map)
+    {
+        float min = float.PositiveInfinity;
+        foreach (var v in map)
+        {
+            min = Math.Min(min, v);
+        }
+
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] -= min;
+            max = Math.Max(max, map[i]);
+        }
+
+        float scale = 1e-7f + max;
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] /= scale;
+        }
+    }
+
+    public static void Relu(Span<float> map)
+    {
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] = Math.Max(map[i], 0f);
+        }
+    }
+
+    private static void Interpolate(ReadOnlySpan<float> source, int width, Span<float> target, int targetHeight, int targetWidth, int[] y0, int[] y1, float[] fy, int[] x0, int[] x1, float[] fx)
+    {
+        for (int i = 0; i < targetHeight; i++)
+        {
+            var top = source.Slice(y0[i] * width, width);
+            var bottom = source.Slice(y1[i] * width, width);
+            float wy = fy[i];
+            for (int j = 0; j < targetWidth; j++)
+            {
+                float t = top[x0[j]] + (fx[j] * (top[x1[j]] - top[x0[j]]));
+                float b = bottom[x0[j]] + (fx[j] * (bottom[x1[j]] - bottom[x0[j]]));
+                target[(i * targetWidth) + j] = t + (wy * (b - t));
+            }
+        }
+    }
+
+    private static (int[] Low, int[] High, float[] Fraction) HalfPixelTaps(int size, int targetSize)
+    {
+        var low = new int[targetSize];
+        var high = new int[targetSize];
+        var fraction = new float[targetSize];
+        double scale = (double)size / targetSize;
+        for (int i = 0; i < targetSize; i++)
+        {
+            double x = ((i + 0.5) * scale) - 0.5;
+            int x0 = (int)Math.Floor(x);
+            double f = x - x0;
+            if (x0 < 0)
+            {
+                x0 = 0;
+                f = 0;
+            }
+
+            if (x0 >= size - 1)
+            {
+                x0 = size - 1;
+                f = 0;
+            }
+
+            low[i] = x0;
+            high[i] = Math.Min(x0 + 1, size - 1);
+            fraction[i] = (float)f;
+        }
+
+        return (low, high, fraction);
+    }
+
+    private static (int[] Low, int[] High, float[] Fraction) AlignCornerTaps(int size, int targetSize)
+    {
+        var low = new int[targetSize];
+        var high = new int[targetSize];
+        var fraction = new float[targetSize];
+        double scale = targetSize > 1 ? (size - 1.0) / (targetSize - 1.0) : 0;
+        for (int i = 0; i < targetSize; i++)
+        {
+            double x = i * scale;
+            int x0 = Math.Min((int)Math.Floor(x), size - 1);
+            low[i] = x0;
+            high[i] = Math.Min(x0 + 1, size - 1);
+            fraction[i] = (float)(x - x0);
+        }
+
+        return (low, high, fraction);
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.VisionTransformers;
+
+/// <summary>
+/// Transformer LRP read-outs: relevance R = x ⊙ g̃ from a tensor x and the modified gradient g̃ the engine returns for
+/// it under <see cref="TransformerLrpRules"/>, and its patch-grid map. Sums in float64.
+/// </summary>
+public static class TransformerLrp
+{
+    /// <summary>R = x ⊙ g̃, element by element.</summary>
+    /// <param name="values">The tensor x.</param>
+    /// <param name="gradient">g̃, of x's shape.</param>
+    public static FloatTensor Relevance(FloatTensor values, FloatTensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(gradient);
+        if (!values.Shape.SequenceEqual(gradient.Shape))
+        {
+            throw new ArgumentException($"The gradient {gradient.ShapeText} must have the values' shape {values.ShapeText}.", nameof(gradient));
+        }
+
+        var data = new float[values.Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = values.Data[i] * gradient.Data[i];
+        }
+
+        return new FloatTensor(data, values.Shape);
+    }
+
+    /// <summary>Σ R over each row: the relevance the row's tensor holds in total (to compare with the target logit).</summary>
+    public static float[] RowSums(FloatTensor relevance)
+    {
+        ArgumentNullException.ThrowIfNull(relevance);
+        var sums = new float[relevance.BatchSize];
+        for (int r = 0; r < sums.Length; r++)
+        {
+            double sum = 0;
+            foreach (var v in relevance.Row(r))
+            {
+                sum += v;
+            }
+
+            sums[r] = (float)sum;
+        }
+
+        return sums;
+    }
+
+    /// <summary>
+    /// The relevance of each patch, [N, h, w]: for tokens [N, T, C], Σ over C of each patch token (prefix tokens are
+    /// dropped; their relevance is in <see cref="RowSums"/> only); for an image [N, C, H, W], Σ over C and over the
+    /// pixels of each patch, pixel (y, x) belonging to cell (⌊y·h/H⌋, ⌊x·w/W⌋) (the H/h × W/w patches of the patch
+    /// embedding when H and W are multiples of h and w).
+    /// </summary>
+    /// <param name="relevance">R at the tokens [N, T, C] or at the image [N, C, H, W].</param>
+    /// <param name="grid">Prefix tokens and patch grid.</param>
+    public static FloatTensor PatchMap(FloatTensor relevance, TokenGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(relevance);
+        ArgumentNullException.ThrowIfNull(grid);
+        int n = relevance.BatchSize, h = grid.Height, w = grid.Width, cells = h * w;
+        var map = new double[n * cells];
+        if (relevance.Rank == 3)
+        {
+            int tokens = (int)relevance.Shape[1], channels = (int)relevance.Shape[2];
+            if (tokens != grid.PrefixTokens + cells)
+            {
+                throw new ArgumentException($"Token relevance {relevance.ShapeText} does not hold {grid.PrefixTokens} prefix + {h}×{w} tokens.", nameof(relevance));
+            }
+
+            for (int r = 0; r < n; r++)
+            {
+                var row = relevance.Row(r);
+                for (int p = 0; p < cells; p++)
+                {
+                    var token = row.Slice((grid.PrefixTokens + p) * channels, channels);
+                    foreach (var v in token)
+                    {
+                        map[(r * cells) + p] += v;
+                    }
+                }
+            }
+        }
+        else if (relevance.Rank == 4)
+        {
+            int channels = (int)relevance.Shape[1], height = (int)relevance.Shape[2], width = (int)relevance.Shape[3];
+            if (height < h || width < w)
+            {
+                throw new ArgumentException($"Image relevance {relevance.ShapeText} is smaller than the {h}×{w} grid.", nameof(relevance));
+            }
+
+            for (int r = 0; r < n; r++)
+            {
+                var row = relevance.Row(r);
+                for (int k = 0; k < channels; k++)
+                {
+                    for (int y = 0; y < height; y++)
+                    {
+                        int cellRow = y * h / height;
+                        for (int x = 0; x < width; x++)
+                        {
+                            map[(r * cells) + (cellRow * w) + (x * w / width)] += row[(((k * height) + y) * width) + x];
+                        }
+                    }
+                }
+            }
+        }
+        else
+        {
+            throw new ArgumentException($"Relevance must be tokens [N, T, C] or an image [N, C, H, W]; got {relevance.ShapeText}.", nameof(relevance));
+        }
+
+        return new FloatTensor(map.Select(v => (float)v).ToArray(), n, h, w);
+    }
+}

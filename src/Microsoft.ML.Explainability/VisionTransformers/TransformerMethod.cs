@@ -1,0 +1,17 @@
+namespace Microsoft.ML.Explainability.VisionTransformers;
+
+/// <summary>The vision-transformer explanation methods of <see cref="TransformerExplainer"/>.</summary>
+public enum TransformerMethod
+{
+    /// <summary>Attention rollout (Abnar &amp; Zuidema 2020), class-independent: <see cref="VisionTransformers.AttentionRollout"/>.</summary>
+    AttentionRollout,
+
+    /// <summary>Gradient-weighted attention relevance (Chefer, Gur &amp; Wolf, ICCV 2021): <see cref="VisionTransformers.GradientWeightedAttention"/>.</summary>
+    GradientWeightedAttention,
+
+    /// <summary>Grad-CAM family on a block's token activations: <see cref="VisionTransformers.TokenGradCam"/>.</summary>
+    TokenGradCam,
+
+    /// <summary>Transformer LRP in gradient × input form (AttnLRP-style rules): <see cref="TransformerLrpRules"/>, <see cref="VisionTransformers.TransformerLrp"/>.</summary>
+    Lrp,
+}
