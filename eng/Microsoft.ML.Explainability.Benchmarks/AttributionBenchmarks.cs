@@ -30,7 +30,7 @@ public class AttributionBenchmarks
         _input = _featurizer.Input;
         _seed = _featurizer.Seed;
         var execution = new ExecutionOptions { BatchSize = FeaturizerFixture.Batch };
-        _gradCam = new CamExplainer(model, new CamOptions { Method = CamMethod.GradCam, Execution = execution });
+        _gradCam = new CamExplainer(model, new CamOptions { Method = ExplanationMethods.GradCam, Execution = execution });
         _saliency = new GradientExplainer(model, new GradientOptions { Method = GradientMethod.Saliency, Execution = execution });
         _guided = new GradientExplainer(model, new GradientOptions { Method = GradientMethod.GuidedBackprop, Execution = execution });
         _ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = 32, Execution = new ExecutionOptions { BatchSize = 32 } });

@@ -49,7 +49,7 @@ public class ZooBenchmarks
     }
 
     [GlobalSetup(Target = nameof(GradCam))]
-    public void SetupGradCam() => Use(new CamExplainer(Common(), new CamOptions { Method = CamMethod.GradCam, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Maps.Data[0]);
+    public void SetupGradCam() => Use(new CamExplainer(Common(), new CamOptions { Method = ExplanationMethods.GradCam, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Maps.Data[0]);
 
     [GlobalSetup(Target = nameof(Saliency))]
     public void SetupSaliency() => Use(new GradientExplainer(Common(), new GradientOptions { Method = GradientMethod.Saliency, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Attributions.Data[0]);

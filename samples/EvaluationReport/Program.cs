@@ -151,9 +151,9 @@ internal static class Methods
 
     public static readonly Method[] All =
     [
-        Cam("Grad-CAM", CamMethod.GradCam),
-        Cam("Grad-CAM++", CamMethod.GradCamPlusPlus),
-        Cam("Score-CAM", CamMethod.ScoreCam),
+        Cam("Grad-CAM", ExplanationMethods.GradCam),
+        Cam("Grad-CAM++", ExplanationMethods.GradCamPlusPlus),
+        Cam("Score-CAM", ExplanationMethods.ScoreCam),
         new("Guided Grad-CAM", false, model =>
         {
             var explainer = new GuidedGradCam(model, new CamOptions { Execution = Execution });
@@ -167,7 +167,7 @@ internal static class Methods
         new("LRP EpsilonPlus", true, Lrp),
     ];
 
-    private static Method Cam(string name, CamMethod method) => new(name, false, model =>
+    private static Method Cam(string name, Microsoft.ML.Explainability.Explainers.ExplanationMethod method) => new(name, false, model =>
     {
         var explainer = new CamExplainer(model, new CamOptions { Method = method, Execution = Execution });
         return new DelegateExplainer($"layer {explainer.Layer.Name} ({explainer.Layer.Height}×{explainer.Layer.Width})", (x, t) => AblationStudy.SpreadOverChannels(explainer.Explain(x, t).Maps, x), explainer);

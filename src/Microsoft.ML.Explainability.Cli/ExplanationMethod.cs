@@ -16,7 +16,7 @@ namespace Microsoft.ML.Explainability.Cli;
 /// <param name="Description">One line for the help.</param>
 /// <param name="Run">Computes it; null when the library does not implement it yet.</param>
 /// <param name="Cam">The CAM weighting, for CAM methods (used by <c>ablate</c> and <c>compile</c>); else null.</param>
-internal sealed record ExplanationMethod(string Name, MapKind Kind, string Description, Func<OnnxModel, FloatTensor, long[]?, MethodOptions, MethodResult>? Run, CamMethod? Cam = null)
+internal sealed record ExplanationMethod(string Name, MapKind Kind, string Description, Func<OnnxModel, FloatTensor, long[]?, MethodOptions, MethodResult>? Run, Explainers.ExplanationMethod? Cam = null)
 {
     public bool IsAvailable => Run is not null;
 

@@ -15,16 +15,16 @@ internal static class Methods
 {
     public static readonly IReadOnlyList<ExplanationMethod> All =
     [
-        Cam("grad-cam", CamMethod.GradCam, "Grad-CAM: channel weights = spatial mean of the gradient"),
-        Cam("hires-cam", CamMethod.HiResCam, "HiResCAM: Σ_k G ⊙ A"),
-        Cam("grad-cam-plus-plus", CamMethod.GradCamPlusPlus, "Grad-CAM++ (pytorch-grad-cam's closed form)"),
-        Cam("xgrad-cam", CamMethod.XGradCam, "XGrad-CAM"),
-        Cam("layer-cam", CamMethod.LayerCam, "LayerCAM: Σ_k ReLU(G) ⊙ A"),
-        Cam("grad-cam-element-wise", CamMethod.GradCamElementWise, "Grad-CAM element-wise: Σ_k ReLU(G ⊙ A)"),
-        Cam("eigen-cam", CamMethod.EigenCam, "Eigen-CAM: first principal component of the activations (class-independent)"),
-        Cam("eigen-grad-cam", CamMethod.EigenGradCam, "Eigen-Grad-CAM: first principal component of G ⊙ A"),
-        Cam("score-cam", CamMethod.ScoreCam, "Score-CAM: channel weights from masked forward passes"),
-        Cam("ablation-cam", CamMethod.AblationCam, "Ablation-CAM: channel weights from ablated forward passes"),
+        Cam("grad-cam", ExplanationMethods.GradCam, "Grad-CAM: channel weights = spatial mean of the gradient"),
+        Cam("hires-cam", ExplanationMethods.HiResCam, "HiResCAM: Σ_k G ⊙ A"),
+        Cam("grad-cam-plus-plus", ExplanationMethods.GradCamPlusPlus, "Grad-CAM++ (pytorch-grad-cam's closed form)"),
+        Cam("xgrad-cam", ExplanationMethods.XGradCam, "XGrad-CAM"),
+        Cam("layer-cam", ExplanationMethods.LayerCam, "LayerCAM: Σ_k ReLU(G) ⊙ A"),
+        Cam("grad-cam-element-wise", ExplanationMethods.GradCamElementWise, "Grad-CAM element-wise: Σ_k ReLU(G ⊙ A)"),
+        Cam("eigen-cam", ExplanationMethods.EigenCam, "Eigen-CAM: first principal component of the activations (class-independent)"),
+        Cam("eigen-grad-cam", ExplanationMethods.EigenGradCam, "Eigen-Grad-CAM: first principal component of G ⊙ A"),
+        Cam("score-cam", ExplanationMethods.ScoreCam, "Score-CAM: channel weights from masked forward passes"),
+        Cam("ablation-cam", ExplanationMethods.AblationCam, "Ablation-CAM: channel weights from ablated forward passes"),
         new("full-grad", MapKind.Map, "FullGrad: input-gradient and bias-gradient maps (--raw: their sum before the final normalisation)", FullGradRun),
         Gradient("saliency", "Saliency: |∂y/∂x| per input element", GradientMethod.Saliency, absolute: true),
         Gradient("gradient", "The signed gradient ∂y/∂x", GradientMethod.Saliency, absolute: false),
@@ -44,8 +44,8 @@ internal static class Methods
 
     /// <summary>The LRP composites of <c>--composite</c>.</summary>
     /// <summary>The CAM methods by command-line name (one table, derived from <see cref="All"/>).</summary>
-    public static IReadOnlyDictionary<string, CamMethod> CamMethods { get; } =
-        All.Where(m => m.Cam is not null).ToDictionary(m => m.Name, m => m.Cam!.Value, StringComparer.OrdinalIgnoreCase);
+    public static IReadOnlyDictionary<string, Explainers.ExplanationMethod> CamMethods { get; } =
+        All.Where(m => m.Cam is not null).ToDictionary(m => m.Name, m => m.Cam!, StringComparer.OrdinalIgnoreCase);
 
     public static readonly IReadOnlyList<string> Composites = ["epsilon-plus", "epsilon-alpha2-beta1", "epsilon-gamma-box", "epsilon-plus-flat"];
 
@@ -86,7 +86,7 @@ internal static class Methods
         }
     }
 
-    private static ExplanationMethod Cam(string name, CamMethod method, string description) => new(name, MapKind.Map, description, (model, batch, targets, options) =>
+    private static ExplanationMethod Cam(string name, Explainers.ExplanationMethod method, string description) => new(name, MapKind.Map, description, (model, batch, targets, options) =>
     {
         using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = options.Layer, Execution = options.Execution });
         var result = cam.Explain(batch, targets, options.Cancellation);

@@ -8,8 +8,8 @@ namespace Microsoft.ML.Explainability.Evaluation;
 /// <summary>Settings of an <see cref="AblationStudy"/>.</summary>
 public sealed class AblationOptions
 {
-    /// <summary>The CAM method ablated. Default <see cref="CamMethod.GradCam"/>.</summary>
-    public CamMethod Method { get; init; } = CamMethod.GradCam;
+    /// <summary>The CAM method ablated. Default <see cref="ExplanationMethods.GradCam"/>.</summary>
+    public ExplanationMethod Method { get; init; } = ExplanationMethods.GradCam;
 
     /// <summary>The output explained; null: the model's first [N, classes] output.</summary>
     public string? Output { get; init; }
@@ -33,7 +33,7 @@ public sealed class AblationOptions
     /// <summary>Whether to vary (c) the gradient through ReLUs (guided, deconvnet). Default true; skipped for methods without gradients.</summary>
     public bool VaryReluGradient { get; init; } = true;
 
-    /// <summary>Whether to vary (d) the gradient pooling (global max). Default true; applies to <see cref="CamMethod.GradCam"/> only.</summary>
+    /// <summary>Whether to vary (d) the gradient pooling (global max). Default true; applies to <see cref="ExplanationMethods.GradCam"/> only.</summary>
     public bool VaryPooling { get; init; } = true;
 
     /// <summary>The metrics. Default <see cref="AblationMetrics.All"/>.</summary>

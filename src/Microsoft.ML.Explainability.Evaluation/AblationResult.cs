@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Explainers;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
@@ -17,7 +18,7 @@ public sealed class AblationResult
     public static readonly IReadOnlyList<string> Columns =
         ["Variant", "Factor", "Setting", "Layer", "Metric", "Mean", "Std", "CI95Low", "CI95High", "N", "Difference", "DifferenceCI95Low", "DifferenceCI95High"];
 
-    internal AblationResult(CamMethod method, IReadOnlyList<AblationVariantMaps> maps, IReadOnlyList<(string Variant, string Reason)> skipped, IReadOnlyList<string> notes, long[] targets, EvaluationReport report)
+    internal AblationResult(ExplanationMethod method, IReadOnlyList<AblationVariantMaps> maps, IReadOnlyList<(string Variant, string Reason)> skipped, IReadOnlyList<string> notes, long[] targets, EvaluationReport report)
     {
         Notes = notes;
         Method = method;
@@ -28,7 +29,7 @@ public sealed class AblationResult
     }
 
     /// <summary>The CAM method ablated.</summary>
-    public CamMethod Method { get; }
+    public ExplanationMethod Method { get; }
 
     /// <summary>The variants in the order they ran, default first.</summary>
     public IReadOnlyList<AblationVariant> Variants => Maps.Select(m => m.Variant).ToArray();

@@ -46,13 +46,13 @@ public static class AblationStudy
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new AblationOptions();
-        if (!Enum.IsDefined(options.Method))
+        if (options.Method is null || options.Method.Family != MethodFamily.Cam)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown CAM method.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Method?.Name, "An ablation study varies a CAM method; give a CAM entry of ExplanationMethods.");
         }
 
         var defaultLayer = options.DefaultLayer is { } name ? TargetLayers.Resolve(model, name) : TargetLayers.Automatic(model, options.Output);
-        var reference = new AblationVariant("default", AblationFactor.Default, $"layer {defaultLayer.Name}, map ReLU on, plain gradient, {(options.Method == CamMethod.GradCam ? "global average pooling" : MethodName(options.Method) + " weighting")}", defaultLayer.Name, true, ReluGradientKind.Plain, GradientPoolingKind.Average);
+        var reference = new AblationVariant("default", AblationFactor.Default, $"layer {defaultLayer.Name}, map ReLU on, plain gradient, {(options.Method == ExplanationMethods.GradCam ? "global average pooling" : options.Method.DisplayName + " weighting")}", defaultLayer.Name, true, ReluGradientKind.Plain, GradientPoolingKind.Average);
         var variants = new List<AblationVariant> { reference };
         var skipped = new List<(string, string)>();
         if (options.VaryLayer)
@@ -69,7 +69,7 @@ public static class AblationStudy
             variants.Add(reference with { Name = "map ReLU: off", Factor = AblationFactor.MapRelu, Setting = "off", MapRelu = false });
         }
 
-        bool usesGradients = options.Method is not (CamMethod.ScoreCam or CamMethod.AblationCam or CamMethod.EigenCam);
+        bool usesGradients = options.Method.Needs.HasFlag(MethodNeeds.Gradients);
         if (options.VaryReluGradient)
         {
             if (usesGradients)
@@ -79,19 +79,19 @@ public static class AblationStudy
             }
             else
             {
-                skipped.Add(("gradient: guided / deconvnet", $"{MethodName(options.Method)} does not use gradients."));
+                skipped.Add(("gradient: guided / deconvnet", $"{options.Method.DisplayName} does not use gradients."));
             }
         }
 
         if (options.VaryPooling)
         {
-            if (options.Method == CamMethod.GradCam)
+            if (options.Method == ExplanationMethods.GradCam)
             {
                 variants.Add(reference with { Name = "pooling: max", Factor = AblationFactor.GradientPooling, Setting = "global max", Pooling = GradientPoolingKind.Max });
             }
             else
             {
-                skipped.Add(("pooling: max", $"{MethodName(options.Method)} does not weight channels by a pooling of the gradients (only Grad-CAM averages them)."));
+                skipped.Add(("pooling: max", $"{options.Method.DisplayName} does not weight channels by a pooling of the gradients (only Grad-CAM averages them)."));
             }
         }
 
@@ -330,19 +330,4 @@ public static class AblationStudy
             report.Add(name, "complexity (entropy)", Complexity.EntropyComplexity(explanations), higherIsBetter: false);
         }
     }
-
-    private static string MethodName(CamMethod method) => method switch
-    {
-        CamMethod.GradCam => "Grad-CAM",
-        CamMethod.HiResCam => "HiResCAM",
-        CamMethod.GradCamElementWise => "Grad-CAM element-wise",
-        CamMethod.XGradCam => "XGrad-CAM",
-        CamMethod.GradCamPlusPlus => "Grad-CAM++",
-        CamMethod.LayerCam => "LayerCAM",
-        CamMethod.EigenCam => "Eigen-CAM",
-        CamMethod.EigenGradCam => "Eigen-Grad-CAM",
-        CamMethod.ScoreCam => "Score-CAM",
-        CamMethod.AblationCam => "Ablation-CAM",
-        _ => method.ToString(),
-    };
 }

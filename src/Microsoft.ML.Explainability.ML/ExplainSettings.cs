@@ -103,36 +103,15 @@ internal sealed class ExplainSettings
         IntraOpThreads = IntraOpThreads,
     };
 
+    /// <summary>The registry entry of a CAM method (the enum member's name matches the entry's field name).</summary>
     [JsonIgnore]
-    public CamMethod CamMethod => Method switch
-    {
-        ExplanationMethod.GradCam => CamMethod.GradCam,
-        ExplanationMethod.HiResCam => CamMethod.HiResCam,
-        ExplanationMethod.GradCamElementWise => CamMethod.GradCamElementWise,
-        ExplanationMethod.XGradCam => CamMethod.XGradCam,
-        ExplanationMethod.GradCamPlusPlus => CamMethod.GradCamPlusPlus,
-        ExplanationMethod.LayerCam => CamMethod.LayerCam,
-        ExplanationMethod.EigenCam => CamMethod.EigenCam,
-        ExplanationMethod.EigenGradCam => CamMethod.EigenGradCam,
-        ExplanationMethod.ScoreCam => CamMethod.ScoreCam,
-        ExplanationMethod.AblationCam => CamMethod.AblationCam,
-        _ => throw new InvalidOperationException($"{Method} is not a CAM method."),
-    };
+    public Explainers.ExplanationMethod CamMethod =>
+        (Explainers.ExplanationMethod?)typeof(ExplanationMethods).GetField(Method.ToString())?.GetValue(null) is { Family: Explainers.MethodFamily.Cam } m
+            ? m
+            : throw new InvalidOperationException($"{Method} is not a CAM method.");
 
-    public static ExplanationMethod FromCam(CamMethod method) => method switch
-    {
-        CamMethod.GradCam => ExplanationMethod.GradCam,
-        CamMethod.HiResCam => ExplanationMethod.HiResCam,
-        CamMethod.GradCamElementWise => ExplanationMethod.GradCamElementWise,
-        CamMethod.XGradCam => ExplanationMethod.XGradCam,
-        CamMethod.GradCamPlusPlus => ExplanationMethod.GradCamPlusPlus,
-        CamMethod.LayerCam => ExplanationMethod.LayerCam,
-        CamMethod.EigenCam => ExplanationMethod.EigenCam,
-        CamMethod.EigenGradCam => ExplanationMethod.EigenGradCam,
-        CamMethod.ScoreCam => ExplanationMethod.ScoreCam,
-        CamMethod.AblationCam => ExplanationMethod.AblationCam,
-        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown CAM method."),
-    };
+    public static ExplanationMethod FromCam(Explainers.ExplanationMethod method) =>
+        Enum.Parse<ExplanationMethod>(typeof(ExplanationMethods).GetFields().First(f => ReferenceEquals(f.GetValue(null), method)).Name);
 
     [JsonIgnore]
     public LrpComposite LrpComposite => Composite switch

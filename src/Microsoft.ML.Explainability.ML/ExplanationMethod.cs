@@ -5,34 +5,34 @@ namespace Microsoft.ML.Explainability.ML;
 /// <summary>Every explanation method an <see cref="ExplainEstimator"/> can run.</summary>
 public enum ExplanationMethod
 {
-    /// <summary>Grad-CAM (<see cref="Cam.CamMethod.GradCam"/>): a map at the input's height and width.</summary>
+    /// <summary>Grad-CAM (<see cref="Explainability.ExplanationMethods.GradCam"/>): a map at the input's height and width.</summary>
     GradCam,
 
-    /// <summary>HiResCAM (<see cref="Cam.CamMethod.HiResCam"/>).</summary>
+    /// <summary>HiResCAM (<see cref="Explainability.ExplanationMethods.HiResCam"/>).</summary>
     HiResCam,
 
-    /// <summary>Element-wise Grad-CAM (<see cref="Cam.CamMethod.GradCamElementWise"/>).</summary>
+    /// <summary>Element-wise Grad-CAM (<see cref="Explainability.ExplanationMethods.GradCamElementWise"/>).</summary>
     GradCamElementWise,
 
-    /// <summary>XGrad-CAM (<see cref="Cam.CamMethod.XGradCam"/>).</summary>
+    /// <summary>XGrad-CAM (<see cref="Explainability.ExplanationMethods.XGradCam"/>).</summary>
     XGradCam,
 
-    /// <summary>Grad-CAM++ (<see cref="Cam.CamMethod.GradCamPlusPlus"/>).</summary>
+    /// <summary>Grad-CAM++ (<see cref="Explainability.ExplanationMethods.GradCamPlusPlus"/>).</summary>
     GradCamPlusPlus,
 
-    /// <summary>LayerCAM (<see cref="Cam.CamMethod.LayerCam"/>).</summary>
+    /// <summary>LayerCAM (<see cref="Explainability.ExplanationMethods.LayerCam"/>).</summary>
     LayerCam,
 
-    /// <summary>Eigen-CAM (<see cref="Cam.CamMethod.EigenCam"/>), class-independent.</summary>
+    /// <summary>Eigen-CAM (<see cref="Explainability.ExplanationMethods.EigenCam"/>), class-independent.</summary>
     EigenCam,
 
-    /// <summary>Eigen-Grad-CAM (<see cref="Cam.CamMethod.EigenGradCam"/>).</summary>
+    /// <summary>Eigen-Grad-CAM (<see cref="Explainability.ExplanationMethods.EigenGradCam"/>).</summary>
     EigenGradCam,
 
-    /// <summary>Score-CAM (<see cref="Cam.CamMethod.ScoreCam"/>): C forward passes per image.</summary>
+    /// <summary>Score-CAM (<see cref="Explainability.ExplanationMethods.ScoreCam"/>): C forward passes per image.</summary>
     ScoreCam,
 
-    /// <summary>Ablation-CAM (<see cref="Cam.CamMethod.AblationCam"/>): C forward passes per image.</summary>
+    /// <summary>Ablation-CAM (<see cref="Explainability.ExplanationMethods.AblationCam"/>): C forward passes per image.</summary>
     AblationCam,
 
     /// <summary>Guided Grad-CAM (<see cref="Cam.GuidedGradCam"/>): Guided Backprop ⊙ Grad-CAM, an input attribution.</summary>

@@ -29,8 +29,8 @@ public sealed class GradCamEstimator : IEstimator<GradCamTransformer>
     /// <summary>Options of a <see cref="GradCamEstimator"/>.</summary>
     public sealed class Options : ExplainOptionsBase
     {
-        /// <summary>The CAM method. Default <see cref="CamMethod.GradCam"/>.</summary>
-        public CamMethod Method { get; set; } = CamMethod.GradCam;
+        /// <summary>The CAM method. Default <see cref="ExplanationMethods.GradCam"/>.</summary>
+        public Explainers.ExplanationMethod Method { get; set; } = ExplanationMethods.GradCam;
 
         /// <summary>The target layer's tensor name; null (the default) picks the last convolutional feature map automatically (<see cref="TargetLayers"/>).</summary>
         public string? TargetLayer { get; set; }

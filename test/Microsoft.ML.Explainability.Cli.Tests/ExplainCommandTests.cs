@@ -46,7 +46,7 @@ public sealed class ExplainCommandTests
         var run = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "hires-cam", "--raw", "--output", output);
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        using var cam = new CamExplainer(OnnxModel.Load(Tool.Model("fmnist_cnn.onnx")), new CamOptions { Method = CamMethod.HiResCam });
+        using var cam = new CamExplainer(OnnxModel.Load(Tool.Model("fmnist_cnn.onnx")), new CamOptions { Method = ExplanationMethods.HiResCam });
         var expected = cam.Explain(batch);
         var raw = Npy.ReadFloats(output, 3);
         CollectionAssert.AreEqual(expected.RawMaps.Shape, raw.Shape);

@@ -36,10 +36,10 @@ internal static class ExplanationCompiler
     public const string ClassOutput = "explained_class";
 
     /// <summary>The CAM weightings that are closed-form in the activations and gradients, so they compile to ONNX nodes.</summary>
-    private static readonly CamMethod[] CompilableCams =
-        [CamMethod.GradCam, CamMethod.HiResCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.LayerCam, CamMethod.GradCamElementWise];
+    private static readonly Explainers.ExplanationMethod[] CompilableCams =
+        [ExplanationMethods.GradCam, ExplanationMethods.HiResCam, ExplanationMethods.GradCamPlusPlus, ExplanationMethods.XGradCam, ExplanationMethods.LayerCam, ExplanationMethods.GradCamElementWise];
 
-    private static readonly Dictionary<string, CamMethod> CamMethods =
+    private static readonly Dictionary<string, Explainers.ExplanationMethod> CamMethods =
         Methods.CamMethods.Where(kv => CompilableCams.Contains(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     private static readonly string[] InputMethods = ["saliency", "gradient", "input-x-gradient", "guided-backprop", "deconvnet", "lrp"];
@@ -171,27 +171,27 @@ internal static class ExplanationCompiler
         return g.Node("Reshape", [transposed, g.Int64s(0, layer.Channels, layer.Height, layer.Width)]);
     }
 
-    /// <summary>The raw map [N, h, w] of a CAM method from A and G [N, C, h, w] (formulas of <see cref="CamMethod"/>).</summary>
-    private static string RawCam(GraphEmitter g, CamMethod method, string a, string grad)
+    /// <summary>The raw map [N, h, w] of a CAM method from A and G [N, C, h, w] (formulas of <see cref="Explainers.ExplanationMethod"/>).</summary>
+    private static string RawCam(GraphEmitter g, Explainers.ExplanationMethod method, string a, string grad)
     {
-        switch (method)
+        switch (method.Name)
         {
-            case CamMethod.GradCam:
+            case "grad-cam":
                 return g.ReduceSum(g.Mul(g.ReduceMean(grad, [2, 3], keepDims: true), a), [1], keepDims: false);
-            case CamMethod.HiResCam:
+            case "hires-cam":
                 return g.ReduceSum(g.Mul(grad, a), [1], keepDims: false);
-            case CamMethod.GradCamElementWise:
+            case "grad-cam-element-wise":
                 return g.ReduceSum(Relu(g, g.Mul(grad, a)), [1], keepDims: false);
-            case CamMethod.LayerCam:
+            case "layer-cam":
                 return g.ReduceSum(g.Mul(Relu(g, grad), a), [1], keepDims: false);
-            case CamMethod.XGradCam:
+            case "xgrad-cam":
             {
                 var numerator = g.ReduceSum(g.Mul(a, grad), [2, 3], keepDims: true);
                 var denominator = g.Add(g.ReduceSum(a, [2, 3], keepDims: true), g.Scalar(1e-7));
                 return g.ReduceSum(g.Mul(g.Div(numerator, denominator), a), [1], keepDims: false);
             }
 
-            case CamMethod.GradCamPlusPlus:
+            case "grad-cam-plus-plus":
             {
                 // α = G² / (2G² + ΣA·G³ + 1e-6) (denominator 0 → 1), α = 0 where G = 0; w = Σ ReLU(G)·α.
                 var g2 = g.Mul(grad, grad);

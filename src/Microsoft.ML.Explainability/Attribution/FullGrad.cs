@@ -26,7 +26,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// channels at once, and upsamples with aligned corners. All gradients — at the input and at every bias layer — come
 /// from one ONNX Runtime call per batch. Holds ONNX Runtime sessions: dispose it.
 /// </summary>
-public sealed class FullGrad : IDisposable
+public sealed class FullGrad : IExplainer
 {
     private readonly FullGradOptions _options;
     private readonly ExplainedModel _model;
@@ -278,6 +278,17 @@ public sealed class FullGrad : IDisposable
 
             return session;
         }
+    }
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.FullGrad;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, result.Maps, result.Targets, result.TargetScores, $"{Layers.Count} bias layers", result.RawMaps);
     }
 
     /// <inheritdoc/>

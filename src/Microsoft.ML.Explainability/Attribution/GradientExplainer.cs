@@ -10,7 +10,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// graph, one ONNX Runtime call per batch (noisy samples of all rows are batched together). Holds ONNX Runtime sessions:
 /// dispose it.
 /// </summary>
-public sealed class GradientExplainer : IDisposable
+public sealed class GradientExplainer : IExplainer
 {
     private readonly GradientOptions _options;
     private readonly InputGradients _gradients;
@@ -45,6 +45,18 @@ public sealed class GradientExplainer : IDisposable
 
     /// <summary>The output whose score is explained.</summary>
     public string Output => _gradients.Model.Output;
+
+    /// <summary>The registry entry: the one with this gradient method and absolute setting (signed saliency is <see cref="ExplanationMethods.SignedGradient"/>).</summary>
+    ExplanationMethod IExplainer.Method =>
+        ExplanationMethod.ForMode((_options.Method, _options.Absolute), mode => mode is ValueTuple<GradientMethod, bool> entry && entry.Item1 == _options.Method);
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(((IExplainer)this).Method, result.Attributions, result.Targets, result.TargetScores, _options.Method.ToString());
+    }
 
     private bool IsNoisy => _options.Method is GradientMethod.SmoothGrad or GradientMethod.SmoothGradSquared or GradientMethod.VarGrad;
 

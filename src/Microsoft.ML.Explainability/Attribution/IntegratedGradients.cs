@@ -11,7 +11,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// convergence delta). The predicted class is that of x; the n·N path points run in batches. Holds ONNX Runtime
 /// sessions: dispose it.
 /// </summary>
-public sealed class IntegratedGradients : IDisposable
+public sealed class IntegratedGradients : IExplainer
 {
     private readonly IntegratedGradientsOptions _options;
     private readonly InputGradients _gradients;
@@ -150,6 +150,17 @@ public sealed class IntegratedGradients : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             return _forward ??= new ForwardRunner(_gradients.Model.Prepared, [_gradients.Model.Output], _options.Execution);
         }
+    }
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.IntegratedGradients;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, result.Attributions, result.Targets, result.TargetScores, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_options.Steps} steps"), extras: result.ConvergenceDelta is { } delta ? new Dictionary<string, FloatTensor> { ["convergence_delta"] = new FloatTensor(delta, delta.Length) } : null);
     }
 
     /// <inheritdoc/>

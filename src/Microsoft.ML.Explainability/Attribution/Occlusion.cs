@@ -16,7 +16,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// in every channel, as Captum returns with a window over all channels). Every occluded copy of every row runs as plain
 /// inference in batches of <see cref="ExecutionOptions.BatchSize"/> rows. Holds an ONNX Runtime session: dispose it.
 /// </summary>
-public sealed class Occlusion : IDisposable
+public sealed class Occlusion : IExplainer
 {
     private readonly OcclusionOptions _options;
     private readonly ExplainedModel _model;
@@ -184,6 +184,17 @@ public sealed class Occlusion : IDisposable
 
         bool ok = given.Rank == batch.Rank && given.Shape.Skip(1).SequenceEqual(batch.Shape.Skip(1)) && (given.BatchSize == 1 || given.BatchSize == batch.BatchSize);
         return ok ? given : throw new InputMismatchException($"The baseline must be [1, …] or [N, …] like the batch {batch.ShapeText}; it is {given.ShapeText}.");
+    }
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.Occlusion;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, result.Attributions, result.Targets, result.TargetScores, "occlusion");
     }
 
     /// <inheritdoc/>

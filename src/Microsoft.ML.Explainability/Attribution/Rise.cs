@@ -20,7 +20,7 @@ namespace Microsoft.ML.Explainability.Attribution;
 /// batches of <see cref="ExecutionOptions.BatchSize"/> rows. Attributions are [N, 1, H, W]. Holds an ONNX Runtime
 /// session: dispose it.
 /// </summary>
-public sealed class Rise : IDisposable
+public sealed class Rise : IExplainer
 {
     private readonly RiseOptions _options;
     private readonly ExplainedModel _model;
@@ -231,6 +231,17 @@ public sealed class Rise : IDisposable
 
             return taps;
         }
+    }
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.Rise;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, new FloatTensor(result.Attributions.Data, result.Attributions.BatchSize, result.Attributions.Shape[^2], result.Attributions.Shape[^1]), result.Targets, result.TargetScores, "rise");
     }
 
     /// <inheritdoc/>

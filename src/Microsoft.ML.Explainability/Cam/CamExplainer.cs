@@ -5,31 +5,27 @@ using Microsoft.ML.Explainability.Runtime;
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
-/// Class activation maps of an ONNX image model: Grad-CAM and its family (<see cref="CamMethod"/>), following
+/// Class activation maps of an ONNX image model: Grad-CAM and its family (the CAM entries of <see cref="ExplanationMethods"/>, each a <c>CamWeighting</c>), following
 /// pytorch-grad-cam. Activations and gradients at the target layer come from one ONNX Runtime call per batch (the
 /// model extended with its backward graph, <see cref="GradientModel"/>); the channel weighting and post-processing
 /// run in C#. Holds ONNX Runtime sessions: dispose it.
 /// </summary>
 /// <example>
 /// <code>
-/// using var cam = new CamExplainer(OnnxModel.Load("model.onnx"), new CamOptions { Method = CamMethod.GradCam });
+/// using var cam = new CamExplainer(OnnxModel.Load("model.onnx"), new CamOptions { Method = ExplanationMethods.GradCam });
 /// CamResult result = cam.Explain(images);   // predicted classes
 /// FloatTensor heatmaps = result.Maps;       // [N, H, W] in [0, 1]
 /// </code>
 /// </example>
-public sealed class CamExplainer : IDisposable
+public sealed class CamExplainer : IExplainer
 {
     private readonly ExplainedModel _model;
     private readonly CamOptions _options;
-    private readonly CamWeighting? _weighting;
-    private readonly Lock _gate = new();
-    private GradientSession? _classSession;
-    private GradientSession? _seedSession;
-    private ForwardRunner? _forward;
-    private ForwardRunner? _ablation;
-    private bool _disposed;
+    private readonly CamWeighting _weighting;
+    private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: measures the model's shapes and resolves the target layer (sessions are created on first use).</summary>
+    /// <exception cref="ArgumentException">The options' method is not a CAM method.</exception>
     /// <exception cref="UnknownTensorException">The target layer or output does not exist.</exception>
     /// <exception cref="TargetLayerException">The target layer has no spatial grid, or none can be found automatically.</exception>
     /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
@@ -37,11 +33,8 @@ public sealed class CamExplainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? new CamOptions();
-        if (!Enum.IsDefined(_options.Method))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.Method, "Unknown CAM method.");
-        }
-
+        ArgumentNullException.ThrowIfNull(_options.Method, nameof(options));
+        _weighting = _options.Method.CreateWeighting();
         _model = ExplainedModel.Create(model, _options.Output);
         if (_options.TargetLayer is { } name)
         {
@@ -53,14 +46,14 @@ public sealed class CamExplainer : IDisposable
             Layer = _options.TokenGrid is null ? automatic : TargetLayers.Resolve(_model.Shapes, automatic.Name, _options.TokenGrid);
         }
 
-        _weighting = _options.Method is CamMethod.ScoreCam or CamMethod.AblationCam ? null : CamWeighting.For(_options.Method);
+        _sessions = new ExplainerSessions(this);
     }
 
     /// <summary>The target layer.</summary>
     public TargetLayer Layer { get; }
 
-    /// <summary>The method.</summary>
-    public CamMethod Method => _options.Method;
+    /// <summary>The CAM method (a CAM entry of <see cref="ExplanationMethods"/>).</summary>
+    public ExplanationMethod Method => _options.Method;
 
     /// <summary>The output whose score is explained.</summary>
     public string Output => _model.Output;
@@ -68,10 +61,10 @@ public sealed class CamExplainer : IDisposable
     /// <summary>Explains each row for a class.</summary>
     /// <param name="batch">Input images [N, C, H, W] (the model's input shape), finite.</param>
     /// <param name="targets">Class per row, −1 for the predicted class; null: the predicted class for every row.</param>
+    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity (the exception names the row).</exception>
     /// <exception cref="NonFiniteResultException">A row's model output, gradient or map holds NaN or ±Infinity although its input is finite (the exception names the row and the stage).</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
-    /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public CamResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
         return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
@@ -89,15 +82,22 @@ public sealed class CamExplainer : IDisposable
         return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
     }
 
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, result.Maps, result.Targets, result.TargetScores, $"target layer {Layer}", result.RawMaps);
+    }
+
     private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        int n = batch.BatchSize;
+        _sessions.ThrowIfDisposed();
         float[] a;
         float[]? g = null;
         long[]? resolved;
         FloatTensor outputs;
-        if (_weighting is { UsesGradients: true })
+        if (_weighting.UsesGradients)
         {
             var session = Session(seed is not null);
             var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
@@ -108,87 +108,45 @@ public sealed class CamExplainer : IDisposable
         }
         else
         {
-            var result = Forward().Run(batch, cancellationToken);
+            var forward = _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution));
+            var result = forward.Run(batch, cancellationToken);
             a = Layer.ToChannelsFirst(result[Layer.Name]);
             outputs = result[_model.Output];
             resolved = seed is null ? ExplainedModel.Resolve(targets!, outputs) : null;
         }
 
-        int c = Layer.Channels, h = Layer.Height, w = Layer.Width;
-        FloatTensor raw;
-        if (_weighting is not null)
+        var raw = _weighting.RawMaps(new CamBatch
         {
-            raw = CamMaps.RawMaps(_weighting, a, g, n, c, h, w);
-        }
-        else
-        {
-            int rowsPerCall = _options.Execution.BatchSize;
-            var weights = _options.Method == CamMethod.ScoreCam
-                ? ScoreCamWeights.Compute(Forward(), _model.Output, batch, a, Layer, resolved, seed, rowsPerCall, cancellationToken)
-                : AblationCamWeights.Compute(Ablation(), _model.Input, _model.Output, batch, Layer, ExplainedModel.Scores(outputs, resolved, seed), resolved, seed, rowsPerCall, cancellationToken);
-            var data = new float[n * h * w];
-            for (int r = 0; r < n; r++)
-            {
-                CamWeighting.WeightedSum(a.AsSpan(r * c * h * w, c * h * w), weights.AsSpan(r * c, c), c, h * w, data.AsSpan(r * h * w, h * w));
-            }
-
-            raw = new FloatTensor(data, n, h, w);
-        }
-
+            Activations = a,
+            Gradients = g,
+            Input = batch,
+            Layer = Layer,
+            Model = _model,
+            Outputs = outputs,
+            Targets = resolved,
+            Seed = seed,
+            Sessions = _sessions,
+            Execution = _options.Execution,
+            Cancellation = cancellationToken,
+        });
         var (height, width) = _model.ImageSize;
-        var maps = CamMaps.PostProcess(raw, height > 0 ? height : h, width > 0 ? width : w);
-        return new CamResult(Method, Layer, maps, raw, resolved);
+        var maps = CamMaps.PostProcess(raw, height > 0 ? height : Layer.Height, width > 0 ? width : Layer.Width);
+        return new CamResult(Method, Layer, maps, raw, resolved, ExplainedModel.Scores(outputs, resolved, seed));
     }
 
-    private GradientSession Session(bool givenSeed)
-    {
-        lock (_gate)
-        {
-            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
-            if (session is null)
+    private GradientSession Session(bool givenSeed) =>
+        _sessions.Get(givenSeed ? "seed" : "class", () => new GradientSession(
+            GradientModel.Build(_model.Original, new GradientRequest
             {
-                var model = GradientModel.Build(_model.Original, new GradientRequest
-                {
-                    Output = _model.Output,
-                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
-                    WithRespectTo = [Layer.Name],
-                    Shapes = _model.Shapes,
-                    Activations = [Layer.Name, _model.Output],
-                    Rules = _options.Rules,
-                });
-                session = new GradientSession(model, _options.Execution);
-            }
-
-            return session;
-        }
-    }
-
-    private ForwardRunner Forward()
-    {
-        lock (_gate)
-        {
-            return _forward ??= new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution);
-        }
-    }
-
-    private ForwardRunner Ablation()
-    {
-        lock (_gate)
-        {
-            return _ablation ??= new ForwardRunner(AblationCamWeights.BuildModel(_model.Prepared, Layer), [_model.Output], _options.Execution);
-        }
-    }
+                Output = _model.Output,
+                Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                WithRespectTo = [Layer.Name],
+                Shapes = _model.Shapes,
+                Activations = [Layer.Name, _model.Output],
+                Rules = _options.Rules,
+            }),
+            _options.Execution));
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            _classSession?.Dispose();
-            _seedSession?.Dispose();
-            _forward?.Dispose();
-            _ablation?.Dispose();
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 }

@@ -12,15 +12,17 @@ public static class CamMaps
     /// <summary>
     /// The raw map of <paramref name="method"/> at layer resolution, [N, h, w], before ReLU and normalisation
     /// (pytorch-grad-cam's <c>get_cam_image</c>; Captum's <c>LayerGradCam</c> with <c>relu_attributions=False</c>).
-    /// See <see cref="CamMethod"/> for each formula.
+    /// See <see cref="ExplanationMethods"/> for each formula.
     /// </summary>
-    /// <param name="method">Any method but <see cref="CamMethod.ScoreCam"/> and <see cref="CamMethod.AblationCam"/>, which need the model.</param>
+    /// <param name="method">A CAM method of <see cref="ExplanationMethods"/> other than those that run the model (Score-CAM, Ablation-CAM).</param>
     /// <param name="activations">A, [N, C, h, w].</param>
-    /// <param name="gradients">G = ∂y/∂A, [N, C, h, w]; may be null for <see cref="CamMethod.EigenCam"/>.</param>
-    public static FloatTensor Raw(CamMethod method, FloatTensor activations, FloatTensor? gradients)
+    /// <param name="gradients">G = ∂y/∂A, [N, C, h, w]; may be null for Eigen-CAM.</param>
+    public static FloatTensor Raw(ExplanationMethod method, FloatTensor activations, FloatTensor? gradients)
     {
         ArgumentNullException.ThrowIfNull(activations);
-        var weighting = CamWeighting.For(method);
+        ArgumentNullException.ThrowIfNull(method);
+        var weighting = method.CreateWeighting();
+
         if (activations.Rank != 4)
         {
             throw new ArgumentException($"Activations must be [N, C, h, w]; got {activations.ShapeText}.", nameof(activations));
@@ -32,7 +34,12 @@ public static class CamMaps
         }
 
         var (n, c, h, w) = ((int)activations.Shape[0], (int)activations.Shape[1], (int)activations.Shape[2], (int)activations.Shape[3]);
-        return RawMaps(weighting, activations.Data, gradients?.Data, n, c, h, w);
+        if (method.Needs.HasFlag(MethodNeeds.ForwardPasses))
+        {
+            throw new ArgumentException($"{method.DisplayName} needs forward passes of the model; use CamExplainer.", nameof(method));
+        }
+
+        return weighting.MapEachImage(activations.Data, gradients?.Data, n, c, h, w);
     }
 
     /// <summary>Σₖ wₖ·Aᵏ per row: activations [N, C, h, w], weights [N, C] → [N, h, w].</summary>
@@ -90,18 +97,5 @@ public static class CamMaps
         }
 
         return new FloatTensor(result, n, height, width);
-    }
-
-    internal static FloatTensor RawMaps(CamWeighting weighting, float[] a, float[]? g, int n, int c, int h, int w)
-    {
-        int cells = h * w, row = c * cells;
-        var result = new float[n * cells];
-        for (int r = 0; r < n; r++)
-        {
-            var gr = g is null ? ReadOnlySpan<float>.Empty : g.AsSpan(r * row, row);
-            weighting.Map(a.AsSpan(r * row, row), gr, c, cells, result.AsSpan(r * cells, cells));
-        }
-
-        return new FloatTensor(result, n, h, w);
     }
 }

@@ -7,8 +7,8 @@ namespace Microsoft.ML.Explainability.Cam;
 /// <summary>Options of a <see cref="CamExplainer"/>.</summary>
 public sealed class CamOptions
 {
-    /// <summary>The CAM method. Default <see cref="CamMethod.GradCam"/>.</summary>
-    public CamMethod Method { get; init; } = CamMethod.GradCam;
+    /// <summary>The CAM method: a CAM entry of <see cref="ExplanationMethods"/>. Default <see cref="ExplanationMethods.GradCam"/>.</summary>
+    public ExplanationMethod Method { get; init; } = ExplanationMethods.GradCam;
 
     /// <summary>Name of the target layer's tensor; null (the default) chooses it automatically (see <see cref="TargetLayers"/>).</summary>
     public string? TargetLayer { get; init; }

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Explainability.Cam;
 /// <summary>The maps of one <see cref="CamExplainer.Explain(FloatTensor, long[], CancellationToken)"/> call, rows in input order.</summary>
 public sealed class CamResult
 {
-    internal CamResult(CamMethod method, TargetLayer layer, FloatTensor maps, FloatTensor rawMaps, long[]? targets)
+    internal CamResult(ExplanationMethod method, TargetLayer layer, FloatTensor maps, FloatTensor rawMaps, long[]? targets, float[] targetScores)
     {
         NonFiniteResultException.ThrowIfAny(rawMaps.Data, rawMaps.RowLength, ComputationStage.Map, $"raw {method} map");
         NonFiniteResultException.ThrowIfAny(maps.Data, maps.RowLength, ComputationStage.Map, $"{method} map");
@@ -15,10 +15,11 @@ public sealed class CamResult
         Maps = maps;
         RawMaps = rawMaps;
         Targets = targets;
+        TargetScores = targetScores;
     }
 
     /// <summary>The method used.</summary>
-    public CamMethod Method { get; }
+    public ExplanationMethod Method { get; }
 
     /// <summary>The target layer.</summary>
     public TargetLayer Layer { get; }
@@ -35,5 +36,8 @@ public sealed class CamResult
     /// <summary>The class explained in each row (predicted classes resolved); null when a seed tensor was given.</summary>
 #pragma warning disable CA1819 // Plain per-row arrays are the natural result type here.
     public long[]? Targets { get; }
+
+    /// <summary>The target score y(x) of each row: the output at the class, or ⟨seed, output⟩.</summary>
+    public float[] TargetScores { get; }
 #pragma warning restore CA1819
 }

@@ -1,30 +1,40 @@
+using Microsoft.ML.Explainability.Runtime;
+
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
-/// One CAM method's map for one image, from its activations A and gradients G in channels-first order
-/// [C, h·w] (pytorch-grad-cam's <c>get_cam_image</c>). Sums are accumulated in float64.
+/// A CAM method's weighting strategy: how the raw map [h, w] of an image comes from its activations A and gradients
+/// G in channels-first order [C, h·w] (pytorch-grad-cam's <c>get_cam_weights</c> / <c>get_cam_image</c>). Most
+/// weightings work image by image (<see cref="Map"/>); those that need forward passes of the model (Score-CAM,
+/// Ablation-CAM) override <see cref="RawMaps"/> and read the model from the <see cref="CamBatch"/>. Sums are
+/// accumulated in float64. A new CAM method is one subclass plus one line in <see cref="ExplanationMethods"/>.
 /// </summary>
 internal abstract class CamWeighting
 {
     /// <summary>Whether the method reads the gradients (Eigen-CAM, Score-CAM and Ablation-CAM do not).</summary>
     public virtual bool UsesGradients => true;
 
-    /// <summary>Writes the raw map (before ReLU and normalisation) of one image into <paramref name="map"/> [h·w].</summary>
-    public abstract void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map);
+    /// <summary>The raw maps [N, h, w] of a batch (before ReLU and normalisation); by default <see cref="Map"/> image by image.</summary>
+    public virtual FloatTensor RawMaps(CamBatch batch) =>
+        MapEachImage(batch.Activations, batch.Gradients, batch.Rows, batch.Channels, batch.Height, batch.Width);
 
-    /// <summary>The weighting of <paramref name="method"/>; Score-CAM and Ablation-CAM need forward passes and have none.</summary>
-    public static CamWeighting For(CamMethod method) => method switch
+    /// <summary><see cref="Map"/> for each of <paramref name="n"/> images: activations and gradients [N, C, h, w] → maps [N, h, w].</summary>
+    public FloatTensor MapEachImage(float[] a, float[]? g, int n, int c, int h, int w)
     {
-        CamMethod.GradCam => new GradCamWeighting(),
-        CamMethod.HiResCam => new HiResCamWeighting(),
-        CamMethod.GradCamElementWise => new GradCamElementWiseWeighting(),
-        CamMethod.XGradCam => new XGradCamWeighting(),
-        CamMethod.GradCamPlusPlus => new GradCamPlusPlusWeighting(),
-        CamMethod.LayerCam => new LayerCamWeighting(),
-        CamMethod.EigenCam => new EigenCamWeighting(onGradientTimesActivation: false),
-        CamMethod.EigenGradCam => new EigenCamWeighting(onGradientTimesActivation: true),
-        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Score-CAM and Ablation-CAM weights come from forward passes of the model; use CamExplainer."),
-    };
+        int cells = h * w, row = c * cells;
+        var result = new float[n * cells];
+        for (int r = 0; r < n; r++)
+        {
+            var gr = g is null ? ReadOnlySpan<float>.Empty : g.AsSpan(r * row, row);
+            Map(a.AsSpan(r * row, row), gr, c, cells, result.AsSpan(r * cells, cells));
+        }
+
+        return new FloatTensor(result, n, h, w);
+    }
+
+    /// <summary>Writes the raw map (before ReLU and normalisation) of one image into <paramref name="map"/> [h·w].</summary>
+    public virtual void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
+        throw new NotSupportedException($"{GetType().Name} computes its maps from forward passes of the model, not image by image.");
 
     /// <summary>map = Σₖ wₖ·Aₖ.</summary>
     public static void WeightedSum(ReadOnlySpan<float> a, ReadOnlySpan<double> weights, int channels, int cells, Span<float> map)
@@ -44,6 +54,19 @@ internal abstract class CamWeighting
         {
             map[p] = (float)sum[p];
         }
+    }
+
+    /// <summary>Σₖ wₖ·Aᵏ for every row of a batch, weights [N·C] → maps [N, h, w].</summary>
+    protected static FloatTensor WeightedSums(CamBatch batch, double[] weights)
+    {
+        int c = batch.Channels, cells = batch.Height * batch.Width;
+        var data = new float[batch.Rows * cells];
+        for (int r = 0; r < batch.Rows; r++)
+        {
+            WeightedSum(batch.Activations.AsSpan(r * c * cells, c * cells), weights.AsSpan(r * c, c), c, cells, data.AsSpan(r * cells, cells));
+        }
+
+        return new FloatTensor(data, batch.Rows, batch.Height, batch.Width);
     }
 
     /// <summary>map = Σₖ f(Aₖ, Gₖ) cell by cell.</summary>

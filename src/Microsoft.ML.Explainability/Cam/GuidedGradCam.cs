@@ -12,7 +12,7 @@ namespace Microsoft.ML.Explainability.Cam;
 /// <c>GuidedGradCam</c> multiplies by the raw layer map instead, upsampled by nearest-neighbour interpolation.
 /// Batched (pytorch-grad-cam's <c>GuidedBackpropReLUModel</c> handles one image). Holds ONNX Runtime sessions: dispose it.
 /// </summary>
-public sealed class GuidedGradCam : IDisposable
+public sealed class GuidedGradCam : IExplainer
 {
     private readonly CamExplainer _cam;
     private readonly GradientExplainer _guided;
@@ -24,7 +24,7 @@ public sealed class GuidedGradCam : IDisposable
         options ??= new CamOptions();
         _cam = new CamExplainer(model, new CamOptions
         {
-            Method = CamMethod.GradCam,
+            Method = ExplanationMethods.GradCam,
             TargetLayer = options.TargetLayer,
             TokenGrid = options.TokenGrid,
             Output = options.Output,
@@ -86,6 +86,17 @@ public sealed class GuidedGradCam : IDisposable
         }
 
         return new AttributionResult(new FloatTensor(result, batch.Shape), guided.Targets, guided.TargetScores);
+    }
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.GuidedGradCam;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        return new Explanation(Method, result.Attributions, result.Targets, result.TargetScores, $"target layer {Layer}");
     }
 
     /// <inheritdoc/>

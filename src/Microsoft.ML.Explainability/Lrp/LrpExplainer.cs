@@ -24,7 +24,7 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// FloatTensor relevance = result.Relevance;   // [N, C, H, W]
 /// </code>
 /// </example>
-public sealed class LrpExplainer : IDisposable
+public sealed class LrpExplainer : IExplainer
 {
     /// <summary>The node appended after the explained output, through which the seed enters (and is scaled by the logit for <see cref="LrpSeed.Logit"/>).</summary>
     internal const string SeedNode = "xai.lrp.seed";
@@ -158,6 +158,17 @@ public sealed class LrpExplainer : IDisposable
 
     /// <summary>R_out = seed ⊙ output (the logit at the target for a one-hot seed).</summary>
     private static void ScaleByOutput(GradientContext c) => c.SetInputGradient(0, c.Graph.Mul(c.OutputGradient(0)!, c.Input(0)));
+
+    /// <inheritdoc/>
+    public ExplanationMethod Method => ExplanationMethods.Lrp;
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = request.Seed is null ? Explain(request.Batch, request.Targets) : Explain(request.Batch, request.Seed);
+        return new Explanation(Method, result.Relevance, result.Targets, result.TargetScores, $"composite {_options.Composite.Name}", extras: result.LayerRelevances);
+    }
 
     /// <inheritdoc/>
     public void Dispose()

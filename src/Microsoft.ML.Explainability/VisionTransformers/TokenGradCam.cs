@@ -6,7 +6,7 @@ using Microsoft.ML.Explainability.Runtime;
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
 /// <summary>
-/// Grad-CAM (Selvaraju et al., ICCV 2017) and its gradient-based family (<see cref="CamMethod"/>) on a transformer's
+/// Grad-CAM (Selvaraju et al., ICCV 2017) and its gradient-based family (the CAM entries of <see cref="ExplanationMethods"/>) on a transformer's
 /// token activations, as pytorch-grad-cam does for ViT/DeiT with its <c>reshape_transform</c>: the prefix tokens
 /// are dropped and the patch tokens [N, h·w, C] are read as a feature map [N, C, h, w] (token prefix + i·w + j is
 /// cell (i, j)); for Grad-CAM, wₖ = mean over the patch tokens of ∂y/∂Aₖ and map = Σₖ wₖ·Aₖ. The reshape is the
@@ -20,7 +20,7 @@ public static class TokenGradCam
     /// <param name="activations">The layer's activations [N, T, C].</param>
     /// <param name="gradients">∂y/∂activations [N, T, C].</param>
     /// <param name="method">A gradient-based CAM method (not Score-CAM or Ablation-CAM, which need the model: use <see cref="CamExplainer"/>). Default Grad-CAM.</param>
-    public static FloatTensor Compute(TargetLayer layer, FloatTensor activations, FloatTensor gradients, CamMethod method = CamMethod.GradCam)
+    public static FloatTensor Compute(TargetLayer layer, FloatTensor activations, FloatTensor gradients, ExplanationMethod? method = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(activations);
@@ -39,6 +39,6 @@ public static class TokenGradCam
         long[] shape = [n, layer.Channels, layer.Height, layer.Width];
         var a = new FloatTensor(layer.ToChannelsFirst(activations), shape);
         var g = new FloatTensor(layer.ToChannelsFirst(gradients), shape);
-        return CamMaps.Raw(method, a, g);
+        return CamMaps.Raw(method ?? ExplanationMethods.GradCam, a, g);
     }
 }

@@ -23,7 +23,7 @@ namespace Microsoft.ML.Explainability.VisionTransformers;
 /// FloatTensor heatmaps = result.Maps;                  // [N, H, W] in [0, 1)
 /// </code>
 /// </example>
-public sealed class TransformerExplainer : IDisposable
+public sealed class TransformerExplainer : IExplainer
 {
     private readonly ExplainedModel _model;
     private readonly TransformerOptions _options;
@@ -158,9 +158,9 @@ public sealed class TransformerExplainer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.LrpEpsilon, "LrpEpsilon must be finite and non-negative.");
         }
 
-        if (!Enum.IsDefined(options.CamMethod) || options.CamMethod is CamMethod.ScoreCam or CamMethod.AblationCam)
+        if (options.CamMethod is null || options.CamMethod.Family != MethodFamily.Cam || options.CamMethod.Needs.HasFlag(MethodNeeds.ForwardPasses))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.CamMethod, "Token CAM supports the gradient-based CAM methods and Eigen-CAM; for Score-CAM and Ablation-CAM use CamExplainer with the token layer as target.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.CamMethod?.Name, "Token CAM supports the gradient-based CAM methods and Eigen-CAM; for Score-CAM and Ablation-CAM use CamExplainer with the token layer as target.");
         }
     }
 
@@ -204,6 +204,23 @@ public sealed class TransformerExplainer : IDisposable
         {
             return _forward ??= new ForwardRunner(_model.Prepared, [.. Attention.Blocks.Skip(_options.StartBlock).Select(b => b.Tensor), _model.Output], _options.Execution);
         }
+    }
+
+    /// <inheritdoc/>
+    ExplanationMethod IExplainer.Method => ExplanationMethod.ForMode(_options.Method);
+
+    /// <inheritdoc/>
+    Explanation IExplainer.Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Seed is not null)
+        {
+            throw new InputMismatchException($"{((IExplainer)this).Method.DisplayName} explains class targets; a seed tensor is not supported.");
+        }
+
+        request.Cancellation.ThrowIfCancellationRequested();
+        var result = Explain(request.Batch, request.Targets);
+        return new Explanation(((IExplainer)this).Method, result.Maps, result.Targets, result.TargetScores, $"{Attention.Blocks.Count} attention blocks", result.RawMaps);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Autodiff;
 using Microsoft.ML.Explainability.Cam;
@@ -30,7 +31,7 @@ public sealed class TransformerOptions
     public int StartBlock { get; init; }
 
     /// <summary>Token CAM: the CAM method (gradient-based ones and Eigen-CAM). Default Grad-CAM.</summary>
-    public CamMethod CamMethod { get; init; } = CamMethod.GradCam;
+    public ExplanationMethod CamMethod { get; init; } = ExplanationMethods.GradCam;
 
     /// <summary>Transformer LRP: ε of the ε-rule for linear layers (≥ 0). Default 1e-6.</summary>
     public double LrpEpsilon { get; init; } = TransformerLrpRules.DefaultEpsilon;

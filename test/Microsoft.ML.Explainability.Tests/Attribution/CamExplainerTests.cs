@@ -117,8 +117,8 @@ public sealed class CamExplainerTests
         var a = Activations(x, convW, convB);
         int cells = Size * Size;
         long[] targets = [0, 2];
-        using var score = new CamExplainer(model, new CamOptions { Method = CamMethod.ScoreCam, Execution = new ExecutionOptions { BatchSize = 3 } });
-        using var ablation = new CamExplainer(model, new CamOptions { Method = CamMethod.AblationCam, Execution = new ExecutionOptions { BatchSize = 3 } });
+        using var score = new CamExplainer(model, new CamOptions { Method = ExplanationMethods.ScoreCam, Execution = new ExecutionOptions { BatchSize = 3 } });
+        using var ablation = new CamExplainer(model, new CamOptions { Method = ExplanationMethods.AblationCam, Execution = new ExecutionOptions { BatchSize = 3 } });
         var scoreMaps = score.Explain(x, targets).RawMaps;
         var ablationMaps = ablation.Explain(x, targets).RawMaps;
         for (int r = 0; r < 2; r++)
@@ -166,7 +166,7 @@ public sealed class CamExplainerTests
     {
         var (model, _, _, _, _) = GapLinearModel();
         var x = GradientCheck.RandomTensor(new Random(4), [2, Cin, Size, Size]);
-        using var cam = new CamExplainer(model, new CamOptions { Method = CamMethod.LayerCam });
+        using var cam = new CamExplainer(model, new CamOptions { Method = ExplanationMethods.LayerCam });
         var byClass = cam.Explain(x, [1, 2]);
         var seed = new FloatTensor([0, 1, 0, 0, 0, 1], 2, Classes);
         var bySeed = cam.Explain(x, seed);
@@ -231,7 +231,7 @@ public sealed class CamExplainerTests
         var batch = TestAssets.FashionMnistBatch(2);
         var layer = TargetLayers.Automatic(model);
         Assert.AreEqual("target_act", layer.Name, $"{file}: automatic target layer {layer}");
-        foreach (var method in Enum.GetValues<CamMethod>())
+        foreach (var method in ExplanationMethods.All.Where(m => m.Family == MethodFamily.Cam))
         {
             using var cam = new CamExplainer(model, new CamOptions { Method = method, Execution = new ExecutionOptions { BatchSize = 64 } });
             CamResult result;

@@ -51,16 +51,16 @@ public sealed class CamWeightingTests
     {
         var (a, g) = Tensors();
         var expected = WeightedSum(a, (n, k) => Enumerable.Range(0, Cells).Average(p => At(g, n, k, p)));
-        AssertMaps(expected, CamMaps.Raw(CamMethod.GradCam, a, g), "Grad-CAM");
+        AssertMaps(expected, CamMaps.Raw(ExplanationMethods.GradCam, a, g), "Grad-CAM");
     }
 
     [TestMethod]
     public void HiResCam_elementwise_and_LayerCam_sum_products_over_channels()
     {
         var (a, g) = Tensors();
-        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => At(g, n, k, p) * At(a, n, k, p)), CamMaps.Raw(CamMethod.HiResCam, a, g), "HiResCAM");
-        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => Math.Max(0, At(g, n, k, p) * At(a, n, k, p))), CamMaps.Raw(CamMethod.GradCamElementWise, a, g), "Grad-CAM element-wise");
-        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => Math.Max(0, At(g, n, k, p)) * At(a, n, k, p)), CamMaps.Raw(CamMethod.LayerCam, a, g), "LayerCAM");
+        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => At(g, n, k, p) * At(a, n, k, p)), CamMaps.Raw(ExplanationMethods.HiResCam, a, g), "HiResCAM");
+        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => Math.Max(0, At(g, n, k, p) * At(a, n, k, p))), CamMaps.Raw(ExplanationMethods.GradCamElementWise, a, g), "Grad-CAM element-wise");
+        AssertMaps((n, p) => Enumerable.Range(0, C).Sum(k => Math.Max(0, At(g, n, k, p)) * At(a, n, k, p)), CamMaps.Raw(ExplanationMethods.LayerCam, a, g), "LayerCAM");
     }
 
     [TestMethod]
@@ -69,7 +69,7 @@ public sealed class CamWeightingTests
         var (a, g) = Tensors();
         var expected = WeightedSum(a, (n, k) =>
             Enumerable.Range(0, Cells).Sum(p => At(a, n, k, p) * At(g, n, k, p)) / (Enumerable.Range(0, Cells).Sum(p => At(a, n, k, p)) + 1e-7));
-        AssertMaps(expected, CamMaps.Raw(CamMethod.XGradCam, a, g), "XGrad-CAM");
+        AssertMaps(expected, CamMaps.Raw(ExplanationMethods.XGradCam, a, g), "XGrad-CAM");
     }
 
     [TestMethod]
@@ -90,7 +90,7 @@ public sealed class CamWeightingTests
             return w;
         }
 
-        AssertMaps(WeightedSum(a, Weight), CamMaps.Raw(CamMethod.GradCamPlusPlus, a, g), "Grad-CAM++");
+        AssertMaps(WeightedSum(a, Weight), CamMaps.Raw(ExplanationMethods.GradCamPlusPlus, a, g), "Grad-CAM++");
     }
 
     [TestMethod]
@@ -99,10 +99,10 @@ public sealed class CamWeightingTests
         // One image, two channels, 2×2 grid. Grad-CAM weights: mean(G0) = 0.25, mean(G1) = -0.5.
         var a = new FloatTensor([1, 2, 3, 4, /* k=1 */ 0, 1, 0, 1], 1, 2, 2, 2);
         var g = new FloatTensor([1, 0, 0, 0, /* k=1 */ -0.5f, -0.5f, -0.5f, -0.5f], 1, 2, 2, 2);
-        var raw = CamMaps.Raw(CamMethod.GradCam, a, g);
+        var raw = CamMaps.Raw(ExplanationMethods.GradCam, a, g);
         CollectionAssert.AreEqual(new float[] { 0.25f, 0.0f, 0.75f, 0.5f }, raw.Data);
         // HiResCAM: G⊙A summed: [1 + 0, 0 - 0.5, 0 + 0, 0 - 0.5].
-        CollectionAssert.AreEqual(new float[] { 1f, -0.5f, 0f, -0.5f }, CamMaps.Raw(CamMethod.HiResCam, a, g).Data);
+        CollectionAssert.AreEqual(new float[] { 1f, -0.5f, 0f, -0.5f }, CamMaps.Raw(ExplanationMethods.HiResCam, a, g).Data);
     }
 
     [TestMethod]
@@ -122,7 +122,7 @@ public sealed class CamWeightingTests
             }
         }
 
-        var raw = CamMaps.Raw(CamMethod.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
+        var raw = CamMaps.Raw(ExplanationMethods.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
         double uMean = u.Average();
         for (int p = 0; p < 6; p++)
         {
@@ -138,7 +138,7 @@ public sealed class CamWeightingTests
             }
         }
 
-        raw = CamMaps.Raw(CamMethod.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
+        raw = CamMaps.Raw(ExplanationMethods.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
         for (int p = 0; p < 6; p++)
         {
             Assert.AreEqual(-(u[p] - uMean), raw.Data[p], 1e-4, $"flipped, cell {p}");
@@ -149,8 +149,8 @@ public sealed class CamWeightingTests
     public void EigenCam_matches_power_iteration_on_random_activations_and_EigenGradCam_uses_the_product()
     {
         var (a, g) = Tensors(5);
-        var eigen = CamMaps.Raw(CamMethod.EigenCam, a, null);
-        var eigenGrad = CamMaps.Raw(CamMethod.EigenGradCam, a, g);
+        var eigen = CamMaps.Raw(ExplanationMethods.EigenCam, a, null);
+        var eigenGrad = CamMaps.Raw(ExplanationMethods.EigenGradCam, a, g);
         var product = new FloatTensor(a.Data.Select((v, i) => v * g.Data[i]).ToArray(), a.Shape);
         foreach (var (source, map, name) in new[] { (a, eigen, "Eigen-CAM"), (product, eigenGrad, "Eigen-Grad-CAM") })
         {
@@ -217,7 +217,7 @@ public sealed class CamWeightingTests
     public void Raw_refuses_ScoreCam_and_missing_gradients()
     {
         var (a, g) = Tensors();
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CamMaps.Raw(CamMethod.ScoreCam, a, g));
-        Assert.ThrowsExactly<ArgumentException>(() => CamMaps.Raw(CamMethod.GradCam, a, null));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CamMaps.Raw(ExplanationMethods.ScoreCam, a, g));
+        Assert.ThrowsExactly<ArgumentException>(() => CamMaps.Raw(ExplanationMethods.GradCam, a, null));
     }
 }

@@ -76,13 +76,13 @@ public sealed class ResNet18FeaturizerTests
             var layerResult = session.Run(x, seed);
             var a = layerResult.Outputs[gradCam.Layer.Name];
             var g = layerResult.Gradients[gradCam.Layer.Name];
-            var gradCamAgain = CamMaps.Raw(CamMethod.GradCam, a, g);
+            var gradCamAgain = CamMaps.Raw(ExplanationMethods.GradCam, a, g);
             for (int i = 0; i < gradCamAgain.Length; i++)
             {
                 Assert.AreEqual(camResult.RawMaps.Data[i], gradCamAgain.Data[i], 1e-4 * Math.Max(1, Math.Abs(gradCamAgain.Data[i])), "CamExplainer and CamMaps agree");
             }
 
-            foreach (var method in Enum.GetValues<CamMethod>().Where(m => m is not (CamMethod.GradCam or CamMethod.ScoreCam or CamMethod.AblationCam)))
+            foreach (var method in ExplanationMethods.All.Where(m => m.Family == MethodFamily.Cam && m != ExplanationMethods.GradCam && !m.Needs.HasFlag(MethodNeeds.ForwardPasses)))
             {
                 var raw = CamMaps.Raw(method, a, g);
                 CheckCam(CamMaps.PostProcess(raw, Size, Size), raw, null, 7, method.ToString());
@@ -93,7 +93,7 @@ public sealed class ResNet18FeaturizerTests
 
         // Score-CAM and Ablation-CAM need one forward pass per channel and image: 512 per image at the automatic layer.
         // To stay fast they run at the end of the first stage (64 channels, 56×56) on the first image: 64 passes each.
-        foreach (var method in new[] { CamMethod.ScoreCam, CamMethod.AblationCam })
+        foreach (var method in new[] { ExplanationMethods.ScoreCam, ExplanationMethods.AblationCam })
         {
             using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = "ReLU283_Output_0", Execution = execution });
             Assert.AreEqual(64, cam.Layer.Channels, $"{method}: the 64-channel layer keeps this test fast");

@@ -208,7 +208,7 @@ public sealed class AblationStudyTests
     [TestMethod]
     public void Non_gradient_methods_skip_the_gradient_factors_with_a_reason_and_cancellation_stops_the_run()
     {
-        var (variants, skipped) = AblationStudy.Plan(_model, new AblationOptions { Method = CamMethod.ScoreCam, VaryLayer = false });
+        var (variants, skipped) = AblationStudy.Plan(_model, new AblationOptions { Method = ExplanationMethods.ScoreCam, VaryLayer = false });
         CollectionAssert.AreEqual(new[] { "default", "map ReLU: off" }, variants.Select(v => v.Name).ToArray());
         Assert.HasCount(2, skipped);
         StringAssert.Contains(skipped[0].Reason, "does not use gradients");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Onnx;
@@ -91,7 +92,7 @@ public sealed class CancellationTests
                 disposable = fullGrad;
                 return (b, t) => fullGrad.Explain(b, (long[]?)null, t);
             default:
-                var cam = new CamExplainer(model, new CamOptions { Method = Enum.Parse<CamMethod>(method), Execution = SmallBatches });
+                var cam = new CamExplainer(model, new CamOptions { Method = (ExplanationMethod)typeof(ExplanationMethods).GetField(method)!.GetValue(null)!, Execution = SmallBatches });
                 disposable = cam;
                 return (b, t) => cam.Explain(b, (long[]?)null, t);
         }

@@ -44,6 +44,9 @@ public sealed class LrpComposite
         _byNode = byNode;
     }
 
+    /// <summary>The ε of the built-in composites' ε rules when none is given: 1e-6, declared once.</summary>
+    public const double DefaultEpsilon = 1e-6;
+
     /// <summary>The composite's name, for messages.</summary>
     public string Name { get; }
 
@@ -71,12 +74,12 @@ public sealed class LrpComposite
 
     /// <summary>Zennit's EpsilonPlus: convolutions z⁺, dense layers ε.</summary>
     /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
-    public static LrpComposite EpsilonPlus(double epsilon = 1e-6) =>
+    public static LrpComposite EpsilonPlus(double epsilon = DefaultEpsilon) =>
         Create(nameof(EpsilonPlus), LrpRules.ZPlus, LrpRules.Epsilon(epsilon));
 
     /// <summary>Zennit's EpsilonAlpha2Beta1: convolutions α2β1, dense layers ε.</summary>
     /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
-    public static LrpComposite EpsilonAlpha2Beta1(double epsilon = 1e-6) =>
+    public static LrpComposite EpsilonAlpha2Beta1(double epsilon = DefaultEpsilon) =>
         Create(nameof(EpsilonAlpha2Beta1), LrpRules.AlphaBeta(2, 1), LrpRules.Epsilon(epsilon));
 
     /// <summary>Zennit's EpsilonGammaBox: first layer z^B with bounds l, h; convolutions γ; dense layers ε.</summary>
@@ -84,17 +87,17 @@ public sealed class LrpComposite
     /// <param name="high">The highest input value h: one value or one per channel.</param>
     /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
     /// <param name="gamma">γ of the convolutions (default 0.25).</param>
-    public static LrpComposite EpsilonGammaBox(IReadOnlyList<double> low, IReadOnlyList<double> high, double epsilon = 1e-6, double gamma = 0.25) =>
+    public static LrpComposite EpsilonGammaBox(IReadOnlyList<double> low, IReadOnlyList<double> high, double epsilon = DefaultEpsilon, double gamma = 0.25) =>
         Create(nameof(EpsilonGammaBox), LrpRules.Gamma(gamma), LrpRules.Epsilon(epsilon), LrpRules.ZBox(low, high));
 
     /// <summary>Zennit's EpsilonPlusFlat: first layer flat, convolutions z⁺, dense layers ε.</summary>
     /// <param name="epsilon">ε of the dense layers (default 1e-6).</param>
-    public static LrpComposite EpsilonPlusFlat(double epsilon = 1e-6) =>
+    public static LrpComposite EpsilonPlusFlat(double epsilon = DefaultEpsilon) =>
         Create(nameof(EpsilonPlusFlat), LrpRules.ZPlus, LrpRules.Epsilon(epsilon), LrpRules.Flat);
 
     /// <summary>LRP-ε on every linear layer (ε → 0 is LRP-0, which equals input × gradient on ReLU networks).</summary>
     /// <param name="epsilon">ε of every linear layer.</param>
-    public static LrpComposite Epsilon(double epsilon = 1e-6) =>
+    public static LrpComposite Epsilon(double epsilon = DefaultEpsilon) =>
         Create(nameof(Epsilon), LrpRules.Epsilon(epsilon), LrpRules.Epsilon(epsilon));
 
     /// <summary>A user-defined composite from a convolution rule, a dense rule and optionally a first-layer rule (each may be null), with the canonizers <see cref="LrpCanonizers.Default"/>.</summary>

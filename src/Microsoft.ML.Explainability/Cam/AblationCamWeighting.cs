@@ -13,11 +13,19 @@ namespace Microsoft.ML.Explainability.Cam;
 /// channel) drives a Where in front of the layer's consumers, so the N·C ablated passes run in batches.
 /// A target score y of exactly 0 gives infinite weights, as in the reference.
 /// </summary>
-internal static class AblationCamWeights
+internal sealed class AblationCamWeighting : CamWeighting
 {
     public const string MaskInput = "xai.ablation.mask";
 
     /// <summary>The prepared model with the layer's consumers reading the ablated layer.</summary>
+    public override bool UsesGradients => false;
+
+    public override FloatTensor RawMaps(CamBatch batch)
+    {
+        var ablation = batch.Sessions.Get("ablation", () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer), [batch.Model.Output], batch.Execution));
+        return WeightedSums(batch, Compute(ablation, batch.Model.Input, batch.Model.Output, batch.Input, batch.Layer, batch.Scores, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
+    }
+
     public static OnnxModel BuildModel(OnnxModel prepared, TargetLayer layer)
     {
         var proto = prepared.Proto.Clone();
@@ -73,7 +81,7 @@ internal static class AblationCamWeights
         return new OnnxModel(proto);
     }
 
-    public static double[] Compute(ForwardRunner ablation, string input, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
+    private static double[] Compute(ForwardRunner ablation, string input, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, c = layer.Channels, rowLength = batch.RowLength;
         var weights = new double[n * c];

@@ -10,9 +10,14 @@ namespace Microsoft.ML.Explainability.Cam;
 /// and wₖ = softmaxₖ of the target scores of the C masked inputs. The C·N forward passes run in batches of
 /// <see cref="ExecutionOptions.BatchSize"/> rows.
 /// </summary>
-internal static class ScoreCamWeights
+internal sealed class ScoreCamWeighting : CamWeighting
 {
-    public static double[] Compute(ForwardRunner forward, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
+    public override bool UsesGradients => false;
+
+    public override FloatTensor RawMaps(CamBatch batch) =>
+        WeightedSums(batch, Compute(batch.Forward(), batch.Model.Output, batch.Input, batch.Activations, batch.Layer, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
+
+    private static double[] Compute(ForwardRunner forward, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         if (batch.Rank != 4)
         {

@@ -1,0 +1,51 @@
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Cam;
+
+/// <summary>
+/// What a <see cref="CamWeighting"/> sees for one batch: the layer's activations and gradients in channels-first
+/// order, and — for weightings that run the model again — the input, the explained model, the targets or seed, the
+/// explainer's sessions and the cancellation token.
+/// </summary>
+internal sealed class CamBatch
+{
+    public required float[] Activations { get; init; }
+
+    public float[]? Gradients { get; init; }
+
+    public required FloatTensor Input { get; init; }
+
+    public required TargetLayer Layer { get; init; }
+
+    public required ExplainedModel Model { get; init; }
+
+    /// <summary>The model's output for the batch (for the unmodified target scores).</summary>
+    public required FloatTensor Outputs { get; init; }
+
+    /// <summary>Resolved class per row, or null with a seed.</summary>
+    public long[]? Targets { get; init; }
+
+    public FloatTensor? Seed { get; init; }
+
+    public required ExplainerSessions Sessions { get; init; }
+
+    public required ExecutionOptions Execution { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+
+    public int Rows => Input.BatchSize;
+
+    public int Channels => Layer.Channels;
+
+    public int Height => Layer.Height;
+
+    public int Width => Layer.Width;
+
+    /// <summary>The target score of each row on the unmodified input.</summary>
+    public float[] Scores => ExplainedModel.Scores(Outputs, Targets, Seed);
+
+    /// <summary>A forward runner over the prepared model returning the explained output and the layer (shared by forward-pass weightings).</summary>
+    public ForwardRunner Forward() =>
+        Sessions.Get("forward", () => new ForwardRunner(Model.Prepared, [Model.Output, Layer.Name], Execution));
+}

@@ -1,0 +1,34 @@
+using Microsoft.ML.Explainability.Runtime;
+
+namespace Microsoft.ML.Explainability.Explainers;
+
+/// <summary>One call of <see cref="IExplainer.Explain"/>: the batch and what to explain in each row.</summary>
+public sealed class ExplanationRequest
+{
+    /// <summary>Creates a request for <paramref name="batch"/> (the model's input shape, finite values).</summary>
+    public ExplanationRequest(FloatTensor batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        Batch = batch;
+    }
+
+    /// <summary>The input rows, [N, …] in the model's input shape.</summary>
+    public FloatTensor Batch { get; }
+
+    /// <summary>
+    /// The class explained in each row, −1 for the predicted class; null: the predicted class for every row. Ignored
+    /// when <see cref="Seed"/> is given.
+    /// </summary>
+#pragma warning disable CA1819 // A per-row array is the natural request type.
+    public long[]? Targets { get; init; }
+#pragma warning restore CA1819
+
+    /// <summary>
+    /// A tensor of the explained output's shape with the batch's row count: the target score becomes
+    /// y = ⟨seed, output⟩ per row, whose gradient is the seed. Null: class targets.
+    /// </summary>
+    public FloatTensor? Seed { get; init; }
+
+    /// <summary>Checked before every batch of ONNX Runtime calls (and passed to the call under way).</summary>
+    public CancellationToken Cancellation { get; init; }
+}

@@ -1,0 +1,174 @@
+using Microsoft.ML.Explainability.Attribution;
+using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.VisionTransformers;
+
+namespace Microsoft.ML.Explainability;
+
+/// <summary>
+/// Every explanation method, declared once. The command line (<c>onnx-xai methods</c>, <c>explain</c>,
+/// <c>evaluate</c>, <c>ablate</c>, <c>compile</c>), the ML.NET <c>Explain</c> estimator, the evaluation harness and the
+/// explanation compiler enumerate <see cref="All"/>. A CAM method is one <see cref="CamWeighting"/> file plus one
+/// line here; each line's XML docs give the formula and the paper (a test checks that they do).
+/// </summary>
+public static class ExplanationMethods
+{
+    private const string NeedsSvd = "it needs a singular value decomposition, which has no standard ONNX operator";
+    private const string NeedsForwardPerChannel = "it needs one forward pass of the model per channel of the target layer";
+    private const string NotYetCompiled = "the explanation compiler does not express it as one graph yet";
+
+    /// <summary>Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization", ICCV 2017): wₖ = mean_ij Gᵏᵢⱼ; map = Σₖ wₖ Aᵏ.</summary>
+    public static readonly ExplanationMethod GradCam = Weighting("grad-cam", "Grad-CAM", "Selvaraju et al., Grad-CAM, ICCV 2017", "channel weights = spatial mean of the gradient", () => new GradCamWeighting());
+
+    /// <summary>HiResCAM (Draelos &amp; Carin, "Use HiResCAM instead of Grad-CAM for faithful explanations", 2020): map = Σₖ Gᵏ ⊙ Aᵏ.</summary>
+    public static readonly ExplanationMethod HiResCam = Weighting("hires-cam", "HiResCAM", "Draelos & Carin, HiResCAM, arXiv 2020", "sum over channels of G * A", () => new HiResCamWeighting());
+
+    /// <summary>Grad-CAM++ (Chattopadhay et al., "Grad-CAM++", WACV 2018), pytorch-grad-cam's closed form: αᵏᵢⱼ = G² / (2G² + (Σᵢⱼ Aᵏ)·G³ + 1e-6), α = 0 where G = 0; wₖ = Σᵢⱼ ReLU(Gᵏᵢⱼ)·αᵏᵢⱼ; map = Σₖ wₖ Aᵏ.</summary>
+    public static readonly ExplanationMethod GradCamPlusPlus = Weighting("grad-cam-plus-plus", "Grad-CAM++", "Chattopadhay et al., Grad-CAM++, WACV 2018", "pytorch-grad-cam's closed-form Grad-CAM++", () => new GradCamPlusPlusWeighting());
+
+    /// <summary>XGrad-CAM (Fu et al., "Axiom-based Grad-CAM", BMVC 2020): wₖ = Σᵢⱼ Aᵏᵢⱼ·Gᵏᵢⱼ / (Σᵢⱼ Aᵏᵢⱼ + 1e-7); map = Σₖ wₖ Aᵏ.</summary>
+    public static readonly ExplanationMethod XGradCam = Weighting("xgrad-cam", "XGrad-CAM", "Fu et al., Axiom-based Grad-CAM, BMVC 2020", "activation-normalised gradient weights", () => new XGradCamWeighting());
+
+    /// <summary>LayerCAM (Jiang et al., "LayerCAM: Exploring Hierarchical Class Activation Maps for Localization", IEEE TIP 2021): map = Σₖ ReLU(Gᵏ) ⊙ Aᵏ.</summary>
+    public static readonly ExplanationMethod LayerCam = Weighting("layer-cam", "LayerCAM", "Jiang et al., LayerCAM, IEEE TIP 2021", "sum over channels of ReLU(G) * A", () => new LayerCamWeighting());
+
+    /// <summary>Grad-CAM element-wise (pytorch-grad-cam's GradCAMElementWise, after Selvaraju et al. 2017): map = Σₖ ReLU(Gᵏ ⊙ Aᵏ).</summary>
+    public static readonly ExplanationMethod GradCamElementWise = Weighting("grad-cam-element-wise", "Grad-CAM element-wise", "pytorch-grad-cam GradCAMElementWise, after Selvaraju et al., ICCV 2017", "sum over channels of ReLU(G * A)", () => new GradCamElementWiseWeighting());
+
+    /// <summary>
+    /// Eigen-CAM (Muhammad &amp; Yeasin, "Eigen-CAM: Class Activation Map using Principal Components", IJCNN 2020): A as an
+    /// (h·w)×k matrix, columns centred, projected on its first right singular vector v₁; class-independent. The SVD
+    /// leaves the sign of v₁ free (pytorch-grad-cam's is whatever LAPACK returns): ours is fixed so that the uncentred
+    /// activations project to a positive sum.
+    /// </summary>
+    public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), NeedsSvd, usesGradients: false);
+
+    /// <summary>Eigen-Grad-CAM (pytorch-grad-cam, after Muhammad &amp; Yeasin, IJCNN 2020): Eigen-CAM's projection applied to G ⊙ A (class-dependent).</summary>
+    public static readonly ExplanationMethod EigenGradCam = Weighting("eigen-grad-cam", "Eigen-Grad-CAM", "pytorch-grad-cam EigenGradCAM, after Muhammad & Yeasin, IJCNN 2020", "first principal component of G * A", () => new EigenCamWeighting(onGradientTimesActivation: true), NeedsSvd);
+
+    /// <summary>
+    /// Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for CNNs", CVPR-W 2020): each channel Aᵏ
+    /// upsampled to the input (bilinear, aligned corners), min-max normalised to Mᵏ, the input multiplied by it;
+    /// wₖ = softmaxₖ of the target scores; map = Σₖ wₖ Aᵏ. C forward passes per image, batched.
+    /// </summary>
+    public static readonly ExplanationMethod ScoreCam = Weighting("score-cam", "Score-CAM", "Wang et al., Score-CAM, CVPR Workshops 2020", "channel weights from masked forward passes", () => new ScoreCamWeighting(), NeedsForwardPerChannel, usesGradients: false);
+
+    /// <summary>
+    /// Ablation-CAM (Desai &amp; Ramaswamy, "Ablation-CAM", WACV 2020): wₖ = (y − yₖ)/y with yₖ the score when channel k is
+    /// set to 0 — or, as pytorch-grad-cam does when the layer's minimum is not 0, to min − 1e7; map = Σₖ wₖ Aᵏ.
+    /// </summary>
+    public static readonly ExplanationMethod AblationCam = Weighting("ablation-cam", "Ablation-CAM", "Desai & Ramaswamy, Ablation-CAM, WACV 2020", "channel weights from ablated forward passes", () => new AblationCamWeighting(), NeedsForwardPerChannel, usesGradients: false);
+
+    /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
+    public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", NotYetCompiled,
+        (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, Execution = s.Execution }));
+
+    /// <summary>Saliency (Simonyan, Vedaldi &amp; Zisserman, "Deep Inside Convolutional Networks", ICLR-W 2014): |∂y/∂x| per input element.</summary>
+    public static readonly ExplanationMethod Saliency = InputGradient("saliency", "Saliency", "Simonyan et al., Deep Inside Convolutional Networks, ICLR Workshop 2014", "|dy/dx| per input element", GradientMethod.Saliency, absolute: true, null);
+
+    /// <summary>The signed gradient ∂y/∂x (Simonyan, Vedaldi &amp; Zisserman, ICLR-W 2014, without the absolute value).</summary>
+    public static readonly ExplanationMethod SignedGradient = InputGradient("gradient", "Gradient", "Simonyan et al., Deep Inside Convolutional Networks, ICLR Workshop 2014", "the signed gradient dy/dx", GradientMethod.Saliency, absolute: false, null);
+
+    /// <summary>Input × gradient (Shrikumar et al., "Not Just a Black Box", 2016): x ⊙ ∂y/∂x.</summary>
+    public static readonly ExplanationMethod InputXGradient = InputGradient("input-x-gradient", "Input x gradient", "Shrikumar et al., Not Just a Black Box, arXiv 2016", "x * dy/dx", GradientMethod.InputXGradient, absolute: true, null);
+
+    /// <summary>SmoothGrad (Smilkov et al., "SmoothGrad: removing noise by adding noise", 2017): the mean gradient over noisy copies x + 𝒩(0, σ²), σ = noise level × (max − min) of the row.</summary>
+    public static readonly ExplanationMethod SmoothGrad = InputGradient("smooth-grad", "SmoothGrad", "Smilkov et al., SmoothGrad, ICML Workshop 2017", "mean gradient over noisy copies", GradientMethod.SmoothGrad, absolute: true, NotYetCompiled);
+
+    /// <summary>SmoothGrad² (Hooker et al., "A Benchmark for Interpretability Methods in Deep Neural Networks", NeurIPS 2019): the mean squared gradient over noisy copies.</summary>
+    public static readonly ExplanationMethod SmoothGradSquared = InputGradient("smooth-grad-squared", "SmoothGrad²", "Hooker et al., ROAR, NeurIPS 2019", "mean squared gradient over noisy copies", GradientMethod.SmoothGradSquared, absolute: false, NotYetCompiled);
+
+    /// <summary>VarGrad (Adebayo et al., "Local Explanation Methods for Deep Neural Networks Lack Sensitivity to Parameter Values", ICLR-W 2018): the variance of the gradient over noisy copies.</summary>
+    public static readonly ExplanationMethod VarGrad = InputGradient("var-grad", "VarGrad", "Adebayo et al., ICLR Workshop 2018", "variance of the gradient over noisy copies", GradientMethod.VarGrad, absolute: false, NotYetCompiled);
+
+    /// <summary>Guided Backpropagation (Springenberg et al., "Striving for Simplicity: The All Convolutional Net", ICLR-W 2015): ReLU passes back only positive gradients where its input was positive.</summary>
+    public static readonly ExplanationMethod GuidedBackprop = InputGradient("guided-backprop", "Guided Backpropagation", "Springenberg et al., Striving for Simplicity, ICLR Workshop 2015", "ReLU backward keeps positive gradients at positive inputs", GradientMethod.GuidedBackprop, absolute: true, null);
+
+    /// <summary>Deconvnet (Zeiler &amp; Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014): ReLU backward applies ReLU to the gradient.</summary>
+    public static readonly ExplanationMethod Deconvnet = InputGradient("deconvnet", "Deconvnet", "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "ReLU backward is ReLU of the gradient", GradientMethod.Deconvnet, absolute: true, null);
+
+    /// <summary>Integrated gradients (Sundararajan, Taly &amp; Yan, "Axiomatic Attribution for Deep Networks", ICML 2017): (x − x′) ⊙ ∫₀¹ ∂y/∂x(x′ + α(x − x′)) dα by quadrature.</summary>
+    public static readonly ExplanationMethod IntegratedGradients = new("integrated-gradients", "Integrated gradients", MethodFamily.Gradient, ExplanationLayout.InputAttribution, typeof(IntegratedGradientsOptions), MethodNeeds.Gradients, "Sundararajan et al., Axiomatic Attribution for Deep Networks, ICML 2017", "path integral of gradients from a baseline", NotYetCompiled,
+        (m, model, s) =>
+        {
+            var d = new IntegratedGradientsOptions();
+            return new Attribution.IntegratedGradients(model, new IntegratedGradientsOptions { Steps = s.Steps ?? d.Steps, MaxSteps = Math.Max(s.Steps ?? d.Steps, d.MaxSteps), Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
+        });
+
+    /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
+    public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", NotYetCompiled,
+        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Output = s.Output, Execution = s.Execution }));
+
+    /// <summary>Occlusion (Zeiler &amp; Fergus, ECCV 2014): the score drop when a sliding window is replaced by a baseline, averaged over the windows covering each element.</summary>
+    public static readonly ExplanationMethod Occlusion = new("occlusion", "Occlusion", MethodFamily.Perturbation, ExplanationLayout.InputAttribution, typeof(OcclusionOptions), MethodNeeds.ForwardPasses, "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "score drop under sliding occluding windows", "it needs one forward pass per window position",
+        (m, model, s) =>
+        {
+            var d = new OcclusionOptions();
+            return new Attribution.Occlusion(model, new OcclusionOptions { WindowHeight = s.Window?.Height ?? d.WindowHeight, WindowWidth = s.Window?.Width ?? d.WindowWidth, StrideY = s.Stride?.Y ?? d.StrideY, StrideX = s.Stride?.X ?? d.StrideX, BaselineValue = s.BaselineValue ?? d.BaselineValue, Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
+        });
+
+    /// <summary>RISE (Petsiuk, Das &amp; Saenko, "RISE: Randomized Input Sampling for Explanation of Black-box Models", BMVC 2018): the mean of random upsampled masks weighted by the masked inputs' scores.</summary>
+    public static readonly ExplanationMethod Rise = new("rise", "RISE", MethodFamily.Perturbation, ExplanationLayout.Map, typeof(RiseOptions), MethodNeeds.ForwardPasses, "Petsiuk et al., RISE, BMVC 2018", "score-weighted random masks", "it needs one forward pass per random mask",
+        (m, model, s) =>
+        {
+            var d = new RiseOptions();
+            return new Attribution.Rise(model, new RiseOptions { Masks = s.Masks ?? d.Masks, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
+        });
+
+    /// <summary>Layer-wise Relevance Propagation (Bach et al., "On Pixel-Wise Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance Propagation", PLoS ONE 2015) with a named composite of <see cref="LrpComposites"/> (Montavon et al. 2019).</summary>
+    public static readonly ExplanationMethod Lrp = new("lrp", "LRP", MethodFamily.Lrp, ExplanationLayout.InputAttribution, typeof(LrpOptions), MethodNeeds.Gradients, "Bach et al., Layer-Wise Relevance Propagation, PLoS ONE 2015", "relevance propagated by a composite of rules (--composite)", null,
+        (m, model, s) =>
+        {
+            var d = new LrpOptions();
+            var composite = LrpComposites.Find(s.Composite ?? LrpComposites.EpsilonPlus.Name).Create(new LrpCompositeSettings { Epsilon = s.Epsilon, Low = s.Low, High = s.High });
+            return new LrpExplainer(model, new LrpOptions { Composite = composite, Seed = s.LrpSeed ?? d.Seed, Canonize = s.Canonize ?? d.Canonize, Output = s.Output, Execution = s.Execution });
+        });
+
+    /// <summary>Attention rollout (Abnar &amp; Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020): the product over blocks of (I + Ā)/2, read at the class token; class-independent.</summary>
+    public static readonly ExplanationMethod AttentionRollout = Attention("attention-rollout", "Attention rollout", "Abnar & Zuidema, Quantifying Attention Flow in Transformers, ACL 2020", "product of head-averaged attention with the identity (class-independent)", TransformerMethod.AttentionRollout);
+
+    /// <summary>Gradient-weighted attention relevance (Chefer, Gur &amp; Wolf, "Generic Attention-model Explainability", ICCV 2021): R ← R + mean_h(ReLU(∇A ⊙ A))·R over blocks.</summary>
+    public static readonly ExplanationMethod AttentionGradient = Attention("attention-gradient", "Gradient-weighted attention", "Chefer et al., Generic Attention-model Explainability, ICCV 2021", "attention weighted by its gradient, accumulated over blocks", TransformerMethod.GradientWeightedAttention);
+
+    /// <summary>Transformer LRP (Achtibat et al., "AttnLRP: Attention-Aware Layer-Wise Relevance Propagation for Transformers", ICML 2024; Ali et al., ICML 2022): relevance of the patch tokens.</summary>
+    public static readonly ExplanationMethod TransformerLrp = Attention("transformer-lrp", "Transformer LRP", "Achtibat et al., AttnLRP, ICML 2024", "LRP with attention-aware rules", TransformerMethod.Lrp);
+
+    /// <summary>Every method, in help order: the CAM family, gradients, modified-ReLU methods, perturbations, LRP, vision transformers.</summary>
+    public static IReadOnlyList<ExplanationMethod> All { get; } = typeof(ExplanationMethods)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(ExplanationMethod))
+        .Select(f => (ExplanationMethod)f.GetValue(null)!)
+        .OrderBy(m => m.Family)
+        .ToArray();
+
+    /// <summary>The method named <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No method has that name; the message lists the names.</exception>
+    public static ExplanationMethod Find(string name) =>
+        TryFind(name) ?? throw new ArgumentException($"Unknown explanation method '{name}'. Methods: {string.Join(", ", All.Select(m => m.Name))}.", nameof(name));
+
+    /// <summary>The method named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public static ExplanationMethod? TryFind(string? name) =>
+        All.FirstOrDefault(m => string.Equals(m.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, bool usesGradients = true) =>
+        new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | (usesGradients ? MethodNeeds.Gradients : MethodNeeds.ForwardPasses), paper, summary, notCompilable,
+            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Output = s.Output, Execution = s.Execution }),
+            weighting);
+
+    private static ExplanationMethod InputGradient(string name, string displayName, string paper, string summary, GradientMethod method, bool absolute, string? notCompilable) =>
+        new(name, displayName, method is GradientMethod.GuidedBackprop or GradientMethod.Deconvnet ? MethodFamily.ModifiedRelu : MethodFamily.Gradient, ExplanationLayout.InputAttribution, typeof(GradientOptions), MethodNeeds.Gradients, paper, summary, notCompilable,
+            (m, model, s) =>
+            {
+                var d = new GradientOptions();
+                return new GradientExplainer(model, new GradientOptions { Method = method, Absolute = s.Absolute ?? absolute, Samples = s.Samples ?? d.Samples, NoiseLevel = s.NoiseLevel ?? d.NoiseLevel, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
+            },
+            mode: (method, absolute));
+
+    private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
+        new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, NotYetCompiled,
+            (m, model, s) => new TransformerExplainer(model, new TransformerOptions { Method = method, Output = s.Output, Execution = s.Execution }),
+            mode: method);
+}
