@@ -62,6 +62,9 @@ public static class ExplanationMethods
     /// </summary>
     public static readonly ExplanationMethod AblationCam = Weighting("ablation-cam", "Ablation-CAM", "Desai & Ramaswamy, Ablation-CAM, WACV 2020", "channel weights from ablated forward passes", () => new AblationCamWeighting(), NeedsForwardPerChannel, usesGradients: false);
 
+    /// <summary>Random-CAM (pytorch-grad-cam's RandomCAM; a sanity-check baseline after Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018): wₖ ~ U[−1, 1); map = Σₖ wₖ Aᵏ.</summary>
+    public static readonly ExplanationMethod RandomCam = Weighting("random-cam", "Random-CAM", "Adebayo et al., Sanity Checks for Saliency Maps, NeurIPS 2018", "random channel weights (a baseline)", () => new RandomCamWeighting(), "its weights are random numbers drawn in C#", usesGradients: false);
+
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", NotYetCompiled,
         (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, Execution = s.Execution }));
