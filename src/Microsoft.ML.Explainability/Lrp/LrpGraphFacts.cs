@@ -130,6 +130,40 @@ internal sealed class LrpGraphFacts
         return false;
     }
 
+    /// <summary>Whether tensor <paramref name="name"/> is a constant (an initializer; the prepared graph has its constants folded into initializers).</summary>
+    public bool IsConstant(string name) => _constants.Contains(name);
+
+    /// <summary>
+    /// Whether <paramref name="tensor"/> holds attention probabilities: a Softmax output, possibly moved by value-movement
+    /// operators with one data input (Identity, Dropout, Reshape, Transpose, Cast, Squeeze, Unsqueeze, Slice, Gather, …;
+    /// including the Identity copies an instrumented graph inserts).
+    /// </summary>
+    public bool IsAttention(string tensor)
+    {
+        var current = tensor;
+        for (int depth = 0; depth < 16; depth++)
+        {
+            if (!_producer.TryGetValue(current, out var node))
+            {
+                return false;
+            }
+
+            if (node.OpType == "Softmax")
+            {
+                return true;
+            }
+
+            if (!LrpOperatorTable.Is(node.OpType, LrpOperatorKind.Movement) || node.OpType is "Concat" or "Where" || node.Input.Count == 0)
+            {
+                return false;
+            }
+
+            current = node.Input[0];
+        }
+
+        return false;
+    }
+
     /// <summary>The operator type producing tensor <paramref name="name"/>, or null for inputs and constants.</summary>
     public string? ProducerOp(string name) => _producerOp.GetValueOrDefault(name);
 

@@ -6,7 +6,11 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// <summary>How LRP treats an operator by default; each kind names the rule every composite gives it.</summary>
 public enum LrpOperatorKind
 {
-    /// <summary>A linear layer with constant weights (Conv, ConvTranspose, Gemm, MatMul): the composite's convolution, dense or first-layer rule.</summary>
+    /// <summary>
+    /// A linear layer with constant weights (Conv, ConvTranspose, Gemm, MatMul): the composite's convolution, dense or
+    /// first-layer rule. A MatMul whose right operand is not a constant is a product of two run-time tensors (attention)
+    /// and gets the composite's product rule (<see cref="Composites.LrpComposite.ProductRule"/>).
+    /// </summary>
     Linear,
 
     /// <summary>
@@ -55,7 +59,8 @@ public enum LrpOperatorKind
 
     /// <summary>
     /// No default (Softmax, LogSoftmax, Exp, Log, Pow, Sqrt, Reciprocal, Abs, norms and log-sums over axes): relevance through these
-    /// is not defined by the composites; a node of this kind on the relevance path is refused with an
+    /// is not defined by the CNN composites (a classifier's final Softmax is refused so that the logits are explained);
+    /// the transformer composites give Softmax <see cref="LrpRules.Softmax"/>; a node of this kind on the relevance path is refused with an
     /// <see cref="LrpRuleException"/> naming node, operator and composite, unless it is given a rule.
     /// </summary>
     NoDefault,

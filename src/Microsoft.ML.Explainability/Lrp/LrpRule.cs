@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Explainability.Autodiff;
 using Microsoft.ML.Explainability.Lrp.Rules;
 
@@ -40,6 +41,13 @@ public abstract class LrpRule
 
     /// <summary>Emits the relevance of the node's inputs from the relevance at its output.</summary>
     internal abstract void Propagate(GradientContext c, LrpGraphFacts facts);
+
+    /// <summary>A rule parameter as shown in <see cref="Name"/>.</summary>
+    private protected static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary>Returns a stabiliser ε after checking it is finite and non-negative.</summary>
+    private protected static double CheckEpsilon(double epsilon) =>
+        epsilon >= 0 && !double.IsInfinity(epsilon) ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be finite and non-negative.");
 
     /// <summary>The rule as an engine backward rule; checks the operator type when it runs.</summary>
     internal GradientRule ToGradientRule(LrpGraphFacts facts) => c =>

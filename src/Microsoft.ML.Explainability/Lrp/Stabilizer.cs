@@ -5,12 +5,12 @@ using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.Lrp;
 
-/// <summary>Zennit's stabiliser stab(z) = z + ε·sign(z), sign(0) = +1, emitted as z + Where(z ≥ 0, ε, −ε).</summary>
+/// <summary>
+/// The one stabiliser of every LRP rule (CNN and transformer alike): Zennit's stab(z) = z + ε·sign(z), sign(0) = +1,
+/// emitted as z + Where(z ≥ 0, ε, −ε). Its default ε is <see cref="Rules.LrpRules.DefaultEpsilon"/>.
+/// </summary>
 internal static class Stabilizer
 {
-    /// <summary>Zennit's default stabiliser ε.</summary>
-    public const double DefaultEpsilon = 1e-6;
-
     public static string Apply(GradientContext c, string z, double epsilon)
     {
         var g = c.Graph;

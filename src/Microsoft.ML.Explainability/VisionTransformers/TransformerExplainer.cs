@@ -1,6 +1,8 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
@@ -30,6 +32,7 @@ public sealed class TransformerExplainer : IExplainer
     private readonly Lock _gate = new();
     private readonly Dictionary<TransformerMethod, GradientSession> _sessions = [];
     private ForwardRunner? _forward;
+    private LrpExplainer? _lrp;
     private bool _disposed;
 
     /// <summary>Prepares the explainer: measures the model's shapes and reads its attention structure.</summary>
@@ -99,7 +102,17 @@ public sealed class TransformerExplainer : IExplainer
         long[] resolved;
         FloatTensor outputs;
         FloatTensor? relevance = null;
-        if (method == TransformerMethod.AttentionRollout)
+        if (method == TransformerMethod.Lrp)
+        {
+            // One LRP: the LrpExplainer's machinery with the transformer composite, seeded with the logit so that
+            // Σ R ≈ the target score (minus what biases and ε absorb).
+            var result = LrpRunner().Explain(batch, checkedTargets);
+            outputs = result.Outputs;
+            resolved = result.Targets!;
+            relevance = LrpLayer == _model.Input ? result.Relevance : result.LayerRelevances[LrpLayer];
+            raw = TransformerLrp.PatchMap(relevance, Attention.Grid);
+        }
+        else if (method == TransformerMethod.AttentionRollout)
         {
             var result = Forward().Run(batch);
             outputs = result[_model.Output];
@@ -121,9 +134,7 @@ public sealed class TransformerExplainer : IExplainer
                     raw = TokenGradCam.Compute(layer, result.Outputs[layer.Name], result.Gradients[layer.Name], _options.CamMethod);
                     break;
                 default:
-                    relevance = TransformerLrp.Relevance(LrpValues(batch, result), result.Gradients[LrpLayer]);
-                    raw = TransformerLrp.PatchMap(relevance, Attention.Grid);
-                    break;
+                    throw new InvalidOperationException($"Unhandled transformer method {method}.");
             }
         }
 
@@ -132,9 +143,6 @@ public sealed class TransformerExplainer : IExplainer
         var maps = CamMaps.PostProcess(raw, height > 0 ? height : Attention.GridHeight, width > 0 ? width : Attention.GridWidth);
         return new TransformerResult(method, maps, raw, resolved, scores, relevance);
     }
-
-    private FloatTensor LrpValues(FloatTensor batch, GradientResult result) =>
-        LrpLayer == _model.Input ? batch : result.Outputs[LrpLayer];
 
     private static void Validate(TransformerOptions options)
     {
@@ -186,15 +194,27 @@ public sealed class TransformerExplainer : IExplainer
                     request = new GradientRequest { Output = _model.Output, WithRespectTo = [layer.Name], Activations = [layer.Name, _model.Output], Rules = _options.Rules };
                     break;
                 default:
-                    var rules = TransformerLrpRules.Create(_options.LrpEpsilon, AttentionDiscovery.WithAliases(_model.Prepared, Attention.Blocks.Select(b => b.Tensor)), _options.Rules);
-                    string[] activations = LrpLayer == _model.Input ? [_model.Output] : [LrpLayer, _model.Output];
-                    request = new GradientRequest { Output = _model.Output, WithRespectTo = [LrpLayer], Activations = activations, Rules = rules };
-                    break;
+                    throw new InvalidOperationException($"{method} has no gradient session.");
             }
 
             session = new GradientSession(GradientModel.Build(_model.Original, request), _options.Execution);
             _sessions[method] = session;
             return session;
+        }
+    }
+
+    private LrpExplainer LrpRunner()
+    {
+        lock (_gate)
+        {
+            return _lrp ??= new LrpExplainer(_model.Original, new LrpOptions
+            {
+                Composite = _options.LrpComposite ?? LrpComposite.Transformer(_options.LrpEpsilon),
+                Seed = LrpSeed.Logit,
+                Output = _model.Output,
+                RelevanceOf = LrpLayer == _model.Input ? [] : [LrpLayer],
+                Execution = _options.Execution,
+            });
         }
     }
 
@@ -236,6 +256,7 @@ public sealed class TransformerExplainer : IExplainer
 
             _sessions.Clear();
             _forward?.Dispose();
+            _lrp?.Dispose();
         }
     }
 }

@@ -5,32 +5,11 @@ using Microsoft.ML.Explainability.Runtime;
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
 /// <summary>
-/// Transformer LRP read-outs: relevance R = x ⊙ g̃ from a tensor x and the modified gradient g̃ the engine returns for
-/// it under <see cref="TransformerLrpRules"/>, and its patch-grid map. Sums in float64.
+/// Read-outs of transformer LRP relevance (<see cref="TransformerMethod.Lrp"/>, computed by <see cref="Lrp.LrpExplainer"/>
+/// with <see cref="Lrp.Composites.LrpComposite.Transformer"/>): row sums and the patch-grid map. Sums in float64.
 /// </summary>
 public static class TransformerLrp
 {
-    /// <summary>R = x ⊙ g̃, element by element.</summary>
-    /// <param name="values">The tensor x.</param>
-    /// <param name="gradient">g̃, of x's shape.</param>
-    public static FloatTensor Relevance(FloatTensor values, FloatTensor gradient)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentNullException.ThrowIfNull(gradient);
-        if (!values.Shape.SequenceEqual(gradient.Shape))
-        {
-            throw new ArgumentException($"The gradient {gradient.ShapeText} must have the values' shape {values.ShapeText}.", nameof(gradient));
-        }
-
-        var data = new float[values.Length];
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = values.Data[i] * gradient.Data[i];
-        }
-
-        return new FloatTensor(data, values.Shape);
-    }
-
     /// <summary>Σ R over each row: the relevance the row's tensor holds in total (to compare with the target logit).</summary>
     public static float[] RowSums(FloatTensor relevance)
     {

@@ -12,6 +12,10 @@ public enum TransformerMethod
     /// <summary>Grad-CAM family on a block's token activations: <see cref="VisionTransformers.TokenGradCam"/>.</summary>
     TokenGradCam,
 
-    /// <summary>Transformer LRP in gradient × input form (AttnLRP-style rules): <see cref="TransformerLrpRules"/>, <see cref="VisionTransformers.TransformerLrp"/>.</summary>
+    /// <summary>
+    /// Layer-wise Relevance Propagation with <see cref="Lrp.Composites.LrpComposite.Transformer"/> (LN-rule, AH-rule, ε-rule;
+    /// Ali et al. 2022) through <see cref="Lrp.LrpExplainer"/>, seeded with the target logit; relevance summed per patch
+    /// (<see cref="VisionTransformers.TransformerLrp.PatchMap"/>).
+    /// </summary>
     Lrp,
 }

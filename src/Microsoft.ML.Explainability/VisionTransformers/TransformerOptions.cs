@@ -2,6 +2,9 @@ using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Autodiff;
 using Microsoft.ML.Explainability.Cam;
+using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
+using Microsoft.ML.Explainability.Lrp.Rules;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.VisionTransformers;
@@ -33,11 +36,20 @@ public sealed class TransformerOptions
     /// <summary>Token CAM: the CAM method (gradient-based ones and Eigen-CAM). Default Grad-CAM.</summary>
     public ExplanationMethod CamMethod { get; init; } = ExplanationMethods.GradCam;
 
-    /// <summary>Transformer LRP: ε of the ε-rule for linear layers (≥ 0). Default 1e-6.</summary>
-    public double LrpEpsilon { get; init; } = TransformerLrpRules.DefaultEpsilon;
+    /// <summary>
+    /// Transformer LRP: ε (≥ 0) of <see cref="LrpComposite.Transformer"/> (linear layers, LN-rule, attention products).
+    /// Default <see cref="LrpRules.DefaultEpsilon"/>, the one default of every LRP rule.
+    /// </summary>
+    public double LrpEpsilon { get; init; } = LrpRules.DefaultEpsilon;
 
     /// <summary>
-    /// Transformer LRP: the tensor whose relevance R = x ⊙ g̃ is mapped — null (the default) for the model's input (an
+    /// Transformer LRP: the composite; null (the default) is <see cref="LrpComposite.Transformer"/>(<see cref="LrpEpsilon"/>).
+    /// Any composite runs through <see cref="LrpExplainer"/>, for example <see cref="LrpComposite.AttnLrp"/>.
+    /// </summary>
+    public LrpComposite? LrpComposite { get; init; }
+
+    /// <summary>
+    /// Transformer LRP: the tensor whose LRP relevance is mapped — null (the default) for the model's input (an
     /// image [N, C, H, W], relevance summed per patch; or tokens [N, T, C]), or any token tensor [N, T, C] such as the
     /// first block's input.
     /// </summary>
@@ -49,6 +61,6 @@ public sealed class TransformerOptions
     /// <summary>Device, threads and rows per ONNX Runtime call.</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
 
-    /// <summary>Base backward rules (true gradients by default); Transformer LRP adds its rules on top.</summary>
+    /// <summary>Backward rules of the gradient-based methods (true gradients by default); LRP takes its rules from <see cref="LrpComposite"/>.</summary>
     public GradientRuleRegistry Rules { get; init; } = GradientRuleRegistry.Default;
 }

@@ -39,6 +39,6 @@ public sealed class TransformerResult
     public float[] TargetScores { get; }
 #pragma warning restore CA1819
 
-    /// <summary>LRP only: the relevance R = x ⊙ g̃ of the LRP layer (shaped as it), prefix tokens included; else null.</summary>
+    /// <summary>LRP only: the LRP relevance of the LRP layer (shaped as it), prefix tokens included; else null.</summary>
     public FloatTensor? Relevance { get; }
 }

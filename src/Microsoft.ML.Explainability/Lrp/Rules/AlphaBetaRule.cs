@@ -57,7 +57,7 @@ public sealed class AlphaBetaRule : LinearLrpRule
             z = g.Add(z, layer.Forward(layer.NegativeInput, onNegative, null));
         }
 
-        var s = layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon);
+        var s = layer.Ratio(relevance, z, LrpRules.DefaultEpsilon);
         var r = g.Mul(layer.PositiveInput, layer.Transposed(s, onPositive));
         if (!layer.InputIsNonNegative)
         {

@@ -7,15 +7,10 @@ namespace Microsoft.ML.Explainability.Lrp.Rules;
 public sealed class EpsilonRule : LinearLrpRule
 {
     /// <summary>Creates the rule.</summary>
-    /// <param name="epsilon">The stabiliser ε ≥ 0 (Zennit's default 1e-6).</param>
-    public EpsilonRule(double epsilon = Stabilizer.DefaultEpsilon)
+    /// <param name="epsilon">The stabiliser ε ≥ 0 (default <see cref="LrpRules.DefaultEpsilon"/>).</param>
+    public EpsilonRule(double epsilon = LrpRules.DefaultEpsilon)
     {
-        if (!(epsilon >= 0) || double.IsInfinity(epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be finite and non-negative.");
-        }
-
-        Epsilon = epsilon;
+        Epsilon = CheckEpsilon(epsilon);
     }
 
     /// <summary>The stabiliser ε.</summary>

@@ -14,6 +14,6 @@ public sealed class FlatRule : LinearLrpRule
     {
         var ones = layer.MapWeights(_ => 1);
         var z = layer.Forward(layer.InputLikeConstant([1.0], Name), ones, null);
-        return layer.Transposed(layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon), ones);
+        return layer.Transposed(layer.Ratio(relevance, z, LrpRules.DefaultEpsilon), ones);
     }
 }

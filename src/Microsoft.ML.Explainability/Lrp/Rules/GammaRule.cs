@@ -45,8 +45,8 @@ public sealed class GammaRule : LinearLrpRule
 
         var positiveMask = g.Cast(g.Node("Greater", [layer.Output, c.Scalar(0)]), c.ElementType);
         var negativeMask = g.Cast(g.Node("Less", [layer.Output, c.Scalar(0)]), c.ElementType);
-        var sUp = layer.Ratio(g.Mul(relevance, positiveMask), Z(up, down, upBias), Stabilizer.DefaultEpsilon);
-        var sDown = layer.Ratio(g.Mul(relevance, negativeMask), Z(down, up, downBias), Stabilizer.DefaultEpsilon);
+        var sUp = layer.Ratio(g.Mul(relevance, positiveMask), Z(up, down, upBias), LrpRules.DefaultEpsilon);
+        var sDown = layer.Ratio(g.Mul(relevance, negativeMask), Z(down, up, downBias), LrpRules.DefaultEpsilon);
         var onPositiveInputs = g.Mul(layer.PositiveInput, g.Add(layer.Transposed(sUp, up), layer.Transposed(sDown, down)));
         if (nonNegative)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML.Explainability.Autodiff;
 
 namespace Microsoft.ML.Explainability.Lrp.Rules;
@@ -27,6 +26,4 @@ public abstract class LinearLrpRule : LrpRule
 
     /// <summary>Emits R_in for layer <paramref name="layer"/> given R_out <paramref name="relevance"/>.</summary>
     private protected abstract string Propagate(LinearLayer layer, string relevance);
-
-    private protected static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

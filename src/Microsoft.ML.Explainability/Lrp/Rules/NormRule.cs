@@ -46,7 +46,7 @@ public sealed class NormRule : LrpRule
     private static void Sum(GradientContext c)
     {
         var g = c.Graph;
-        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, c.Output(0), Stabilizer.DefaultEpsilon));
+        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, c.Output(0), LrpRules.DefaultEpsilon));
         var outShape = c.OutputInfo(0).Shape;
         for (int i = 0; i < c.InputCount; i++)
         {
@@ -68,7 +68,7 @@ public sealed class NormRule : LrpRule
         var x = c.Input(0);
         var axes = Enumerable.Range(2, c.InputInfo(0).Rank - 2).Select(a => (long)a).ToArray();
         var total = g.ReduceSum(x, axes, keepDims: true);
-        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, total, Stabilizer.DefaultEpsilon));
+        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, total, LrpRules.DefaultEpsilon));
         c.SetInputGradient(0, g.Mul(x, s));
     }
 
@@ -102,7 +102,7 @@ public sealed class NormRule : LrpRule
             r = g.Unsqueeze(r, normalized);
         }
 
-        var s = g.Div(r, Stabilizer.Apply(c, total, Stabilizer.DefaultEpsilon));
+        var s = g.Div(r, Stabilizer.Apply(c, total, LrpRules.DefaultEpsilon));
         c.SetInputGradient(0, g.Mul(x, s));
     }
 
@@ -134,7 +134,7 @@ public sealed class NormRule : LrpRule
             AttributeValue.Ints("dilations", geometry.Dilations),
             AttributeValue.Ints("pads", [.. geometry.PadsBegin, .. padsEnd]),
             AttributeValue.Int("group", channels));
-        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, sum, Stabilizer.DefaultEpsilon));
+        var s = g.Div(c.OutputGradient(0)!, Stabilizer.Apply(c, sum, LrpRules.DefaultEpsilon));
         var outputPadding = Enumerable.Range(0, r)
             .Select(a => inputSpatial[a] + geometry.PadsBegin[a] + padsEnd[a] - (geometry.Strides[a] * (outputSpatial[a] - 1)) - (geometry.Dilations[a] * (kernel[a] - 1)) - 1)
             .ToArray();

@@ -13,6 +13,6 @@ public sealed class WSquareRule : LinearLrpRule
     {
         var squares = layer.MapWeights(w => w * w);
         var z = layer.Forward(layer.InputLikeConstant([1.0], Name), squares, layer.MapBias(b => b * b));
-        return layer.Transposed(layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon), squares);
+        return layer.Transposed(layer.Ratio(relevance, z, LrpRules.DefaultEpsilon), squares);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ZBoxRule : LinearLrpRule
         var low = layer.InputLikeConstant(_low, Name);
         var high = layer.InputLikeConstant(_high, Name);
         var z = g.Sub(g.Sub(layer.Forward(layer.Input, layer.Weights, null), layer.Forward(low, wPlus, null)), layer.Forward(high, wMinus, null));
-        var s = layer.Ratio(relevance, z, Stabilizer.DefaultEpsilon);
+        var s = layer.Ratio(relevance, z, LrpRules.DefaultEpsilon);
         var r = g.Mul(layer.Input, layer.Transposed(s, layer.Weights));
         r = g.Sub(r, g.Mul(low, layer.Transposed(s, wPlus)));
         return g.Sub(r, g.Mul(high, layer.Transposed(s, wMinus)));

@@ -20,13 +20,13 @@ public sealed class ZPlusRule : LinearLrpRule
         if (layer.InputIsNonNegative)
         {
             // z⁺ is a sum of non-negative terms, so stab(z⁺) = z⁺ + ε.
-            var sOnly = layer.RatioNonNegative(relevance, z, Stabilizer.DefaultEpsilon);
+            var sOnly = layer.RatioNonNegative(relevance, z, LrpRules.DefaultEpsilon);
             return g.Mul(layer.Input, layer.Transposed(sOnly, wPlus));
         }
 
         var wMinus = layer.MapWeights(w => Math.Min(w, 0));
         z = g.Add(z, layer.Forward(layer.NegativeInput, wMinus, null));
-        var s = layer.RatioNonNegative(relevance, z, Stabilizer.DefaultEpsilon);
+        var s = layer.RatioNonNegative(relevance, z, LrpRules.DefaultEpsilon);
         return g.Add(g.Mul(layer.PositiveInput, layer.Transposed(s, wPlus)), g.Mul(layer.NegativeInput, layer.Transposed(s, wMinus)));
     }
 }
