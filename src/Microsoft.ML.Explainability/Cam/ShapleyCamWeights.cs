@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
-/// Shapley-CAM's channel weights (Cai, Huang &amp; others, "CAMs as Shapley Value-based Explainers", 2025,
+/// Shapley-CAM's channel weights (Cai et al., "CAMs as Shapley Value-based Explainers", 2025,
 /// arXiv:2501.06261; pytorch-grad-cam's <c>ShapleyCAM</c>): wₖ = mean over space of (G − ½·H·A)ₖ, where A is the
 /// layer's activations of one image, G = ∂y/∂A and H·A = ∂⟨G, A⟩/∂A with A held constant (the Hessian of y with
 /// respect to A applied to A; <see cref="Runtime.HessianVector.TensorValue"/>). The map is then ReLU(Σₖ wₖ·Aₖ), as

@@ -24,7 +24,7 @@ public sealed class HessianVectorProductTests
     /// H·v (v a caller-given random direction) against differences of G along v, at every coordinate:
     /// |Hv − FD| ≤ 1e-2·max|FD| + 3e-2·|FD|, and returns the relative L2 error ‖Hv − FD‖/‖FD‖.
     /// </summary>
-    private double CheckAgainstDifferences(OnnxModel model, string output, string input, long[] shape, int seed = 5)
+    private double CheckAgainstDifferences(OnnxModel model, string output, string input, long[] shape, int seed = 5, double step = Step)
     {
         var random = new Random(seed);
         var x = GradientCheck.RandomTensor(random, shape);
@@ -47,10 +47,10 @@ public sealed class HessianVectorProductTests
         var first = gradientSession.Run(new Dictionary<string, FloatTensor> { [input] = x }, seed: u).Gradients[input];
         CollectionAssert.AreEqual(first.Data, result.Gradients[input].Data, "the first-order gradient changes when the product is added");
 
-        FloatTensor Shifted(double sign) => new(x.Data.Select((value, k) => (float)(value + (sign * Step * v.Data[k]))).ToArray(), x.Shape);
+        FloatTensor Shifted(double sign) => new(x.Data.Select((value, k) => (float)(value + (sign * step * v.Data[k]))).ToArray(), x.Shape);
         var plus = gradientSession.Run(new Dictionary<string, FloatTensor> { [input] = Shifted(1) }, seed: u).Gradients[input];
         var minus = gradientSession.Run(new Dictionary<string, FloatTensor> { [input] = Shifted(-1) }, seed: u).Gradients[input];
-        var numeric = plus.Data.Select((p, k) => (p - (double)minus.Data[k]) / (2 * Step)).ToArray();
+        var numeric = plus.Data.Select((p, k) => (p - (double)minus.Data[k]) / (2 * step)).ToArray();
 
         double scale = numeric.Max(Math.Abs);
         Assert.IsTrue(scale > 1e-4, $"the finite-difference Hessian-vector product is ~0 (max {scale:G3}): the case has no curvature");
@@ -152,6 +152,24 @@ public sealed class HessianVectorProductTests
         var tiled = t.Node("Tile", [gathered, t.Int64s("repeats", 1, 2, 1, 1)]);
         var y = t.Node("Softmax", [t.Node("Flatten", [tiled])], AttributeValue.Int("axis", 1));
         Assert.IsTrue(CheckAgainstDifferences(t.Output(y).Build(), y, "x", [2, 2, 6, 6]) < 1e-2);
+    }
+
+    [TestMethod]
+    public void Masked_ops_take_their_masks_as_constants_and_match_differences_of_the_gradient()
+    {
+        // Abs (Sign), Relu, Clip, Max/Min (Equal masks), Where on a comparison of forward values, ReduceL1 and the
+        // variadic Max: their masks are piecewise constant; the curvature comes from the Mul, Exp and Softmax around them.
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 8);
+        var h = Dense(t, x, 8, 8, "l1");
+        var a = t.Node("Mul", [t.Node("Abs", [h]), h]);
+        var b = t.Node("Clip", [t.Node("Relu", [h]), t.Constant("lo", [], [0.1f]), t.Constant("hi", [], [0.8f])]);
+        var c = t.Node("Max", [a, t.Node("Exp", [b])]);
+        var d = t.Node("Where", [t.Node("Greater", [h, t.Constant("zero", [], [0f])]), t.Node("Mul", [c, c]), t.Node("Min", [c, h])]);
+        var l1 = t.Node("ReduceL1", [t.Node("Mul", [h, h])], AttributeValue.Ints("axes", [1]), AttributeValue.Int("keepdims", 1));
+        var y = t.Node("Softmax", [t.Node("Add", [Dense(t, d, 8, 4, "l2"), l1])], AttributeValue.Int("axis", 1));
+        // A step of 1e-3: at 1e-2 one Clip bound is crossed between x ± h·v, and the jump of G swamps the difference.
+        Assert.IsTrue(CheckAgainstDifferences(t.Output(y).Build(), y, "x", [3, 8], seed: 6, step: 1e-3) < 1e-2);
     }
 
     [TestMethod]
