@@ -36,7 +36,12 @@ internal sealed class BackwardGraphBuilder
     /// <param name="seeds">Seeded tensor → the tensor holding its incoming gradient (same shape).</param>
     /// <param name="wanted">Tensors whose gradients are returned.</param>
     /// <param name="emitter">Emits into <c>_graph</c>.</param>
-    public IReadOnlyDictionary<string, string> Build(IReadOnlyDictionary<string, string> seeds, IReadOnlyList<string> wanted, GraphEmitter emitter)
+    /// <param name="zeroWhenUnreached">
+    /// When true, a wanted tensor that no differentiable path joins to a seed gets zeros (its gradient is identically
+    /// zero) instead of an exception: the second-order pass of a piecewise-linear network (ReLU, max-pooling, a logit
+    /// target) has no float path from the activations to their gradient, and its Hessian is zero almost everywhere.
+    /// </param>
+    public IReadOnlyDictionary<string, string> Build(IReadOnlyDictionary<string, string> seeds, IReadOnlyList<string> wanted, GraphEmitter emitter, bool zeroWhenUnreached = false)
     {
         foreach (var name in seeds.Keys.Concat(wanted))
         {
@@ -124,6 +129,16 @@ internal sealed class BackwardGraphBuilder
         {
             if (!gradients.TryGetValue(name, out var list) || list.Count == 0)
             {
+                if (zeroWhenUnreached)
+                {
+                    using (emitter.Scope($"grad/{name}"))
+                    {
+                        result[name] = emitter.ZerosLike(name, _shapes[name].ElementType);
+                    }
+
+                    continue;
+                }
+
                 throw new GradientException($"No differentiable path joins tensor '{name}' to the seeded tensor(s) {string.Join(", ", seeds.Keys.Select(s => $"'{s}'"))}: its gradient is identically zero or flows only through integer tensors.");
             }
 

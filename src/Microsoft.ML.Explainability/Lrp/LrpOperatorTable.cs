@@ -50,10 +50,13 @@ public static class LrpOperatorTable
         Add(LrpOperatorKind.Product, "Mul");
         Add(LrpOperatorKind.Scaling, "Div", "Neg");
         Add(LrpOperatorKind.Movement, "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Squeeze", "Unsqueeze",
-            "Identity", "Dropout", "Expand", "Tile", "Cast", "CastLike", "Resize", "Where");
+            "Identity", "Dropout", "Expand", "Tile", "Cast", "CastLike", "Resize", "Where", "GatherElements", "GatherND");
         Add(LrpOperatorKind.WinnerTakeAll, "MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Max", "Min");
         Add(LrpOperatorKind.NoDefault, "Softmax", "LogSoftmax", "Exp", "Log", "Pow", "Sqrt", "Reciprocal", "Abs", "ReduceL1", "ReduceL2",
-            "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
+            "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "Sign");
+
+        // A scatter moves values (no reduction) or sums them ("add"): no single default fits both.
+        Add(LrpOperatorKind.NoDefault, "ScatterElements", "ScatterND");
         return table.ToImmutable();
     }
 }

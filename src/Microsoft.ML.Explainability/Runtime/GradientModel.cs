@@ -27,8 +27,16 @@ public sealed class GradientModel
     /// <summary>Prefix of gradient outputs: the gradient of tensor T is output "xai.grad.T".</summary>
     public const string GradientOutputPrefix = "xai.grad.";
 
+    /// <summary>Prefix of Hessian-vector product outputs: H·v with respect to tensor T is output "xai.hvp.T".</summary>
+    public const string HessianVectorOutputPrefix = "xai.hvp.";
+
+    /// <summary>Prefix of the inputs feeding a caller-given vector v (<see cref="HessianVector.Given"/>): "xai.hvp_vector.T".</summary>
+    public const string HessianVectorInputPrefix = "xai.hvp_vector.";
+
     private GradientModel(OnnxModel model, GradientRequest request, ModelShapes shapes, IReadOnlyList<string> inputs, int classCount)
     {
+        HessianVectorInputs = request.HessianVectorProducts.Where(p => p.Vector == HessianVector.Given)
+            .ToDictionary(p => HessianVectorInput(p.Tensor), p => p.Tensor, StringComparer.Ordinal);
         Model = model;
         Request = request;
         Shapes = shapes;
@@ -51,8 +59,20 @@ public sealed class GradientModel
     /// <summary>Number of classes of the seeded output (its last dimension).</summary>
     public int ClassCount { get; }
 
+    /// <summary>
+    /// The inputs that feed caller-given vectors of Hessian-vector products (<see cref="HessianVector.Given"/>), each
+    /// mapped to the tensor it multiplies; the caller passes them with the data inputs, shaped like that tensor.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> HessianVectorInputs { get; }
+
     /// <summary>The output name holding the gradient of <paramref name="tensor"/>.</summary>
     public static string GradientOutput(string tensor) => GradientOutputPrefix + tensor;
+
+    /// <summary>The output name holding the Hessian-vector product H·v with respect to <paramref name="tensor"/>.</summary>
+    public static string HessianVectorOutput(string tensor) => HessianVectorOutputPrefix + tensor;
+
+    /// <summary>The input name feeding the caller-given vector v of the product with respect to <paramref name="tensor"/>.</summary>
+    public static string HessianVectorInput(string tensor) => HessianVectorInputPrefix + tensor;
 
     /// <summary>Builds the extended model.</summary>
     /// <exception cref="UnknownTensorException">A requested tensor does not exist.</exception>
@@ -66,6 +86,8 @@ public sealed class GradientModel
         {
             throw new ArgumentException("At least one tensor must be named in WithRespectTo.", nameof(request));
         }
+
+        ValidateHessianVectorProducts(request);
 
         var prepared = Prepare(model);
         var index = prepared.Index();
@@ -104,6 +126,11 @@ public sealed class GradientModel
             graph.Output.Add(new ValueInfoProto { Name = GradientOutput(name) });
         }
 
+        if (request.HessianVectorProducts.Count > 0)
+        {
+            AddHessianVectorProducts(proto, emitter, gradients, request);
+        }
+
         var existing = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in request.Activations.Where(existing.Add))
         {
@@ -138,6 +165,67 @@ public sealed class GradientModel
         }
 
         return folded;
+    }
+
+    private static void ValidateHessianVectorProducts(GradientRequest request)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var product in request.HessianVectorProducts)
+        {
+            ArgumentNullException.ThrowIfNull(product, nameof(request));
+            if (!request.WithRespectTo.Contains(product.Tensor))
+            {
+                throw new ArgumentException($"A Hessian-vector product is asked with respect to '{product.Tensor}', which is not in WithRespectTo: its gradient G is what is differentiated a second time, so list it there too.", nameof(request));
+            }
+
+            if (!seen.Add(product.Tensor))
+            {
+                throw new ArgumentException($"Two Hessian-vector products are asked with respect to '{product.Tensor}'; ask for one per tensor.", nameof(request));
+            }
+
+            if (!Enum.IsDefined(product.Vector))
+            {
+                throw new ArgumentOutOfRangeException(nameof(request), product.Vector, $"Unknown vector kind for the Hessian-vector product with respect to '{product.Tensor}'.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reverse over reverse: for each requested tensor A with first-order gradient G (already in the graph), appends
+    /// the backward graph of ⟨G, v⟩ with respect to A, seeding G with v. The builder needs the shapes of the backward
+    /// tensors it now differentiates, so the graph extended so far is probed once (<see cref="ShapeProbe"/>). Each
+    /// product gets its own sweep: one sweep seeding several gradients would add the mixed terms ∂⟨G_B, v_B⟩/∂A.
+    /// </summary>
+    private static void AddHessianVectorProducts(ModelProto proto, GraphEmitter emitter, IReadOnlyDictionary<string, string> gradients, GradientRequest request)
+    {
+        ModelShapes extended;
+        try
+        {
+            extended = ShapeProbe.Run(new OnnxModel(proto.Clone()), request.InputShapes);
+        }
+        catch (InvalidOnnxModelException e)
+        {
+            throw new GradientException($"The first-order backward graph could not be run to measure its tensor shapes for the Hessian-vector products: {e.Message}", e);
+        }
+
+        var graph = proto.Graph;
+        foreach (var product in request.HessianVectorProducts)
+        {
+            var gradient = gradients[product.Tensor];
+            string vector = product.Tensor;
+            if (product.Vector == HessianVector.Given)
+            {
+                vector = HessianVectorInput(product.Tensor);
+                var info = extended[product.Tensor];
+                var dims = info.Shape.Select((d, i) => d < 0 ? (object)(i == 0 ? "N" : $"N{i}") : d).ToArray();
+                graph.Input.Add(TensorValueInfo(vector, info.ElementType, dims));
+            }
+
+            var builder = new BackwardGraphBuilder(graph, extended, request.Rules);
+            var result = builder.Build(new Dictionary<string, string> { [gradient] = vector }, [product.Tensor], emitter, zeroWhenUnreached: true);
+            emitter.Alias(result[product.Tensor], HessianVectorOutput(product.Tensor));
+            graph.Output.Add(new ValueInfoProto { Name = HessianVectorOutput(product.Tensor) });
+        }
     }
 
     private static string AddOneHotSeed(GraphProto graph, GraphEmitter g, TensorInfo output)

@@ -14,6 +14,12 @@ public sealed class GradientRequest
     /// <summary>Tensors whose gradients are returned: model inputs and/or intermediate activations.</summary>
     public required IReadOnlyList<string> WithRespectTo { get; init; }
 
+    /// <summary>
+    /// Hessian-vector products of the seeded score also returned (see <see cref="HessianVectorProduct"/>), each with
+    /// respect to a tensor also listed in <see cref="WithRespectTo"/>. Empty by default (first order only).
+    /// </summary>
+    public IReadOnlyList<HessianVectorProduct> HessianVectorProducts { get; init; } = [];
+
     /// <summary>Forward tensors also returned (for example a layer's activations for Grad-CAM).</summary>
     public IReadOnlyList<string> Activations { get; init; } = [];
 

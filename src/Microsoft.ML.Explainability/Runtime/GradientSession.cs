@@ -118,13 +118,18 @@ public sealed class GradientSession : IDisposable
 
         var merged = parts[0].Keys.ToDictionary(k => k, k => Merge(k, parts.Select(p => p[k]).ToArray()), StringComparer.Ordinal);
         var gradients = Model.Request.WithRespectTo.ToDictionary(w => w, w => merged[GradientModel.GradientOutput(w)], StringComparer.Ordinal);
+        var products = Model.Request.HessianVectorProducts.ToDictionary(p => p.Tensor, p => merged[GradientModel.HessianVectorOutput(p.Tensor)], StringComparer.Ordinal);
         float[]? scores = merged.TryGetValue(GradientModel.TargetScoreOutput, out var s) ? s.Data : null;
         var outputs = merged.Where(kv => !kv.Key.StartsWith("xai.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        return new GradientResult(outputs, gradients, oneHot ? targetParts.ToArray() : null, scores);
+        return new GradientResult(outputs, gradients, oneHot ? targetParts.ToArray() : null, scores, products);
     }
 
-    /// <summary>Whether a tensor has a batch dimension (so it is split into batches and its results concatenated).</summary>
-    private bool IsBatched(string tensor) => Model.Shapes[tensor].Shape is [< 0, ..];
+    /// <summary>
+    /// Whether a tensor has a batch dimension (so it is split into batches and its results concatenated); the input
+    /// feeding a given Hessian-vector product's vector is batched as the tensor it multiplies.
+    /// </summary>
+    private bool IsBatched(string tensor) =>
+        Model.Shapes[Model.HessianVectorInputs.TryGetValue(tensor, out var multiplied) ? multiplied : tensor].Shape is [< 0, ..];
 
     /// <summary>
     /// Joins the per-batch results of one output: batched outputs are concatenated; the gradient of a tensor shared by
@@ -140,6 +145,13 @@ public sealed class GradientSession : IDisposable
         if (output.StartsWith(GradientModel.GradientOutputPrefix, StringComparison.Ordinal))
         {
             var tensor = output[GradientModel.GradientOutputPrefix.Length..];
+            return IsBatched(tensor) ? FloatTensor.ConcatRows(parts) : SumParts(parts);
+        }
+
+        if (output.StartsWith(GradientModel.HessianVectorOutputPrefix, StringComparison.Ordinal))
+        {
+            // Like a gradient: the product with respect to a tensor shared by all rows sums over the rows' scores.
+            var tensor = output[GradientModel.HessianVectorOutputPrefix.Length..];
             return IsBatched(tensor) ? FloatTensor.ConcatRows(parts) : SumParts(parts);
         }
 
@@ -175,6 +187,14 @@ public sealed class GradientSession : IDisposable
             {
                 // A shared tensor's gradient (a weight) sums over rows: no row to name, reported as row 0 of the call.
                 NonFiniteResultException.ThrowIfAny(gradient.Data, IsBatched(name) ? gradient.RowLength : gradient.Length, ComputationStage.Gradient, name, firstRow);
+            }
+        }
+
+        foreach (var product in Model.Request.HessianVectorProducts)
+        {
+            if (floats.TryGetValue(GradientModel.HessianVectorOutput(product.Tensor), out var hv))
+            {
+                NonFiniteResultException.ThrowIfAny(hv.Data, IsBatched(product.Tensor) ? hv.RowLength : hv.Length, ComputationStage.Gradient, GradientModel.HessianVectorOutput(product.Tensor), firstRow);
             }
         }
     }
@@ -242,7 +262,7 @@ public sealed class GradientSession : IDisposable
 
     private int ValidateInputs(IReadOnlyDictionary<string, FloatTensor> inputs)
     {
-        var expected = Model.DataInputs;
+        var expected = Model.DataInputs.Concat(Model.HessianVectorInputs.Keys).ToArray();
         var missing = expected.Where(e => !inputs.ContainsKey(e)).ToArray();
         var unknown = inputs.Keys.Where(k => !expected.Contains(k)).ToArray();
         if (missing.Length > 0 || unknown.Length > 0)
@@ -267,12 +287,13 @@ public sealed class GradientSession : IDisposable
                 throw new InputMismatchException($"Input '{name}' expects shape [{string.Join(", ", dims.Select(d => d <= 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] but was given {tensor.ShapeText}.");
             }
 
-            var probed = Model.Shapes[name].Shape;
+            var prepared = Model.Shapes[Model.HessianVectorInputs.TryGetValue(name, out var multiplied) ? multiplied : name];
+            var probed = prepared.Shape;
             for (int d = 1; d < probed.Count; d++)
             {
                 if (probed[d] > 0 && probed[d] != tensor.Shape[d])
                 {
-                    throw new InputMismatchException($"Input '{name}' was prepared for shape {Model.Shapes[name].ShapeText} but was given {tensor.ShapeText}; build a GradientModel with these InputShapes.");
+                    throw new InputMismatchException($"Input '{name}' was prepared for shape {prepared.ShapeText} but was given {tensor.ShapeText}; build a GradientModel with these InputShapes.");
                 }
             }
 

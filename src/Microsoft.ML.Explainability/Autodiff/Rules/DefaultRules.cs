@@ -12,5 +12,6 @@ internal static class DefaultRules
             .Concat(NormalizationRules.Table)
             .Concat(ReductionRules.Table)
             .Concat(ShapeRules.Table)
-            .Concat(ResizeRules.Table);
+            .Concat(ResizeRules.Table)
+            .Concat(SecondOrderRules.Table);
 }
