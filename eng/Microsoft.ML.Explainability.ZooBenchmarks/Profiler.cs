@@ -40,7 +40,7 @@ public static class Profiler
             File.WriteAllBytes(save, methodBytes);
         }
 
-        var inputs = Feeds(model.InputNames[0], name, graph, givenSeed);
+        var inputs = Feeds(model.InputNames[0], name, graph is not null, givenSeed);
         var (forward, forwardCpu) = Median(forwardBytes, inputs.Take(1).ToList(), runs, level, null);
         var (measured, measuredCpu) = Median(methodBytes, inputs, runs, level, null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {method}: forward {forward / ZooModels.Batch:F2} ms/img, {method} {measured / ZooModels.Batch:F2} ms/img, ratio {measured / forward:F2} (wall), {measuredCpu / forwardCpu:F2} (CPU time, no spinning)"));
@@ -51,16 +51,17 @@ public static class Profiler
         return 0;
     }
 
-    private static List<NamedOnnxValue> Feeds(string inputName, string name, GradientModel? graph, bool givenSeed)
+    /// <summary>The batch of 8 and, for a method graph (<paramref name="withSeed"/>), its seed or targets.</summary>
+    internal static List<NamedOnnxValue> Feeds(string inputName, string name, bool withSeed, bool givenSeed)
     {
         var input = ZooModels.Input(name);
         var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(inputName, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input.Data, input.Shape.Select(d => (int)d).ToArray())) };
-        if (graph is not null && givenSeed)
+        if (withSeed && givenSeed)
         {
             var seed = ZooModels.Seed(name);
             feeds.Add(NamedOnnxValue.CreateFromTensor(GradientModel.SeedInput, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(seed.Data, seed.Shape.Select(d => (int)d).ToArray())));
         }
-        else if (graph is not null)
+        else if (withSeed)
         {
             var targets = Enumerable.Range(0, ZooModels.Batch).Select(r => (long)(r * 7)).ToArray();
             feeds.Add(NamedOnnxValue.CreateFromTensor(GradientModel.TargetsInput, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(targets, [ZooModels.Batch])));
@@ -76,34 +77,18 @@ public static class Profiler
     /// </remarks>
     private static (double Wall, double Cpu) Median(byte[] model, List<NamedOnnxValue> feeds, int runs, GraphOptimizationLevel level, string? profilePrefix, string[]? profileFile = null)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = level, IntraOpNumThreads = 2, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        if (profilePrefix is not null)
-        {
-            options.EnableProfiling = true;
-            options.ProfileOutputPathPrefix = profilePrefix;
-        }
-
-        using var session = new InferenceSession(model, options);
+        using var session = Session(model, level, profilePrefix);
         using (session.Run(feeds))
         {
         }
 
         var times = new List<double>();
         var cpu = new List<double>();
-        var process = Process.GetCurrentProcess();
         for (int i = 0; i < runs; i++)
         {
-            process.Refresh();
-            var cpuBefore = process.TotalProcessorTime;
-            var watch = Stopwatch.StartNew();
-            using (session.Run(feeds))
-            {
-            }
-
-            times.Add(watch.Elapsed.TotalMilliseconds);
-            process.Refresh();
-            cpu.Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds);
+            var (c, w) = Time(session, feeds);
+            times.Add(w);
+            cpu.Add(c);
         }
 
         if (profilePrefix is not null)
@@ -115,6 +100,36 @@ public static class Profiler
         times.Sort();
         cpu.Sort();
         return (times[times.Count / 2], cpu[cpu.Count / 2]);
+    }
+
+    /// <summary>A session as measured: 2 intra-op threads, thread-pool spinning off, optionally profiling.</summary>
+    internal static InferenceSession Session(byte[] model, GraphOptimizationLevel level, string? profilePrefix)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = level, IntraOpNumThreads = 2, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (profilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
+
+        return new InferenceSession(model, options);
+    }
+
+    /// <summary>Process CPU time and wall time (ms) of one run.</summary>
+    internal static (double Cpu, double Wall) Time(InferenceSession session, List<NamedOnnxValue> feeds)
+    {
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        using (session.Run(feeds))
+        {
+        }
+
+        double wall = watch.Elapsed.TotalMilliseconds;
+        process.Refresh();
+        return ((process.TotalProcessorTime - cpuBefore).TotalMilliseconds, wall);
     }
 
     /// <summary>Kernel time by op type, largest first, with node counts (per run: events of all runs are summed).</summary>

@@ -10,11 +10,13 @@ using Microsoft.ML.Explainability.ZooBenchmarks;
 //   profile MODEL METHOD [...]     forward vs method timing and the ONNX Runtime profile by op type
 //   check                          saliency from the library vs from `onnx-xai compile`, every zoo model
 //   table [--rounds N]             the zoo table from alternating runs, CPU-time and wall-time ratios (loaded machines)
+//   ab MODEL A.onnx B.onnx [...]   A/B ratios of method graphs saved by `profile --save`, alternating runs
 return args.FirstOrDefault() switch
 {
     "profile" => Profiler.Run(args[1..]),
     "check" => CompiledSaliencyCheck.Run(args[1..]),
     "table" => ZooTable.Run(args[1..]),
+    "ab" => GraphAB.Run(args[1..]),
     "bench" => Bench(args[1..]),
     _ => Usage(),
 };
@@ -32,6 +34,6 @@ static int Bench(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | table [--rounds N] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | check");
+    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | table [--rounds N] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | ab MODEL A.onnx B.onnx … [--rounds N] | check");
     return 2;
 }

@@ -56,6 +56,7 @@ internal sealed class BackwardGraphBuilder
         var order = _index.TopologicalOrder(out var unsorted)
             ?? throw new GradientException($"The graph has a cycle: nodes {string.Join(", ", unsorted.Take(20))}{(unsorted.Count > 20 ? ", …" : "")} depend on each other's outputs, so it cannot be differentiated.");
         var onPath = TensorsOnPath(order, seeds.Keys, wanted);
+        var requested = new HashSet<string>(wanted, StringComparer.Ordinal);
         var gradients = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (tensor, seed) in seeds)
         {
@@ -98,7 +99,7 @@ internal sealed class BackwardGraphBuilder
                 throw new UnsupportedOperatorException(node.OpType, nodeName, node.Domain, _rules.SupportedOperators);
             }
 
-            var context = new GradientContext(node, n, _index, _shapes, emitter, outputGradients, needs);
+            var context = new GradientContext(node, n, _index, _shapes, emitter, outputGradients, needs, requested);
             using (emitter.Scope($"grad/{nodeName}"))
             {
                 try

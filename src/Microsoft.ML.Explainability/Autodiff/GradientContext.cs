@@ -13,9 +13,11 @@ public sealed class GradientContext
     private readonly string?[] _outputGradients;
     private readonly bool[] _needs;
     private readonly string?[] _inputGradients;
+    private readonly IReadOnlySet<string> _requested;
 
-    internal GradientContext(NodeProto node, int nodeIndex, GraphIndex index, ModelShapes shapes, GraphEmitter graph, string?[] outputGradients, bool[] needs)
+    internal GradientContext(NodeProto node, int nodeIndex, GraphIndex index, ModelShapes shapes, GraphEmitter graph, string?[] outputGradients, bool[] needs, IReadOnlySet<string>? requested = null)
     {
+        _requested = requested ?? new HashSet<string>(StringComparer.Ordinal);
         _node = node;
         _index = index;
         _shapes = shapes;
@@ -100,6 +102,17 @@ public sealed class GradientContext
     }
 
     internal string? InputGradient(int i) => _inputGradients[i];
+
+    /// <summary>
+    /// Whether the gradient of <paramref name="tensor"/> is asked for by the caller. A rule that differentiates
+    /// through a forward producer in one expression (SiLU's Mul through its Sigmoid) may skip that producer's own
+    /// output gradient only when nobody asks for it.
+    /// </summary>
+    internal bool IsRequested(string tensor) => _requested.Contains(tensor);
+
+    /// <summary>The forward node that produces <paramref name="tensor"/>, or null for a graph input or initializer.</summary>
+    internal NodeProto? ProducerOf(string tensor) =>
+        _index.ProducerOf(tensor) is { } producer ? _index.Node(producer.NodeIndex) : null;
 
     /// <summary>An integer attribute of the forward node.</summary>
     public long Int(string name, long defaultValue) => _node.GetInt(name, defaultValue);

@@ -1,3 +1,6 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Onnx.Protobuf;
+
 namespace Microsoft.ML.Explainability.Autodiff.Rules;
 
 /// <summary>
@@ -39,10 +42,25 @@ internal static class ElementwiseRules
         }
     }
 
-    /// <summary>Y = A · B: dA = dY · B, dB = dY · A.</summary>
+    /// <summary>
+    /// Y = A · B: dA = dY · B, dB = dY · A. When one factor is a gate of the other — SiLU/Swish, Y = A·σ(A), and
+    /// HardSwish, Y = A·h(A) with h = HardSigmoid(α, β), as exporters write them — and nobody asks for the gate's own
+    /// gradient, the derivative through both factors is emitted at once (<see cref="SelfGate"/>): four or seven
+    /// elementwise ops instead of the six or ten that the Mul and gate rules and the sum of their contributions take
+    /// (EfficientNet-B0's saliency spent a third of its time in this chain; torch exports below opset 14 write
+    /// HardSwish as X·HardSigmoid(X)). The gate's output then
+    /// gets no gradient from this Mul; any other gradient it receives still flows through the gate's own rule, and
+    /// the contributions add up to the same total.
+    /// </summary>
     public static void Mul(GradientContext c)
     {
         var dY = c.OutputGradient(0)!;
+        if (SelfGate(c) is var (x, gate))
+        {
+            c.SetInputGradient(x, c.Graph.Mul(dY, GatedDerivative(c, x, gate)));
+            return;
+        }
+
         if (c.NeedsInputGradient(0))
         {
             SetReduced(c, 0, c.Graph.Mul(dY, c.Input(1)));
@@ -52,6 +70,53 @@ internal static class ElementwiseRules
         {
             SetReduced(c, 1, c.Graph.Mul(dY, c.Input(0)));
         }
+    }
+
+    /// <summary>
+    /// For Y = A·gate(A) in either operand order — gate a Sigmoid or HardSigmoid node reading A — with A, the gate and
+    /// Y of one shape, A's gradient needed and the gate's not requested: the index of A and the gate node; else null.
+    /// </summary>
+    private static (int X, NodeProto Gate)? SelfGate(GradientContext c)
+    {
+        if (c.InputCount != 2 || !c.HasInput(0) || !c.HasInput(1) || c.Input(0) == c.Input(1))
+        {
+            return null;
+        }
+
+        for (int x = 0; x < 2; x++)
+        {
+            var gate = c.Input(1 - x);
+            if (c.NeedsInputGradient(x) && !c.IsRequested(gate)
+                && c.ProducerOf(gate) is { OpType: "Sigmoid" or "HardSigmoid", Domain: "" or "ai.onnx" } node && node.Input.Count == 1 && node.Input[0] == c.Input(x)
+                && c.InputInfo(x).Shape.SequenceEqual(c.OutputInfo(0).Shape) && c.InputInfo(1 - x).Shape.SequenceEqual(c.OutputInfo(0).Shape))
+            {
+                return (x, node);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// dY/dA of Y = A·gate(A), from the forward tensors (s the gate's output). Sigmoid: s + A·s·(1 − s) = s + Y − Y·s.
+    /// HardSigmoid, s = max(0, min(1, αA + β)): s + αA·[0 &lt; s &lt; 1], that is 2αA + β where 0 &lt; s &lt; 1 and s
+    /// (0 or 1) where the gate saturates (at the corners the saturated side, as the HardSigmoid rule takes it).
+    /// </summary>
+    private static string GatedDerivative(GradientContext c, int x, NodeProto gate)
+    {
+        var g = c.Graph;
+        var s = c.Input(1 - x);
+        if (gate.OpType == "Sigmoid")
+        {
+            var y = c.Output(0);
+            return g.Sub(g.Add(s, y), g.Mul(y, s));
+        }
+
+        float alpha = gate.GetFloat("alpha", 0.2f);
+        float beta = gate.GetFloat("beta", 0.5f);
+        var inside = g.Node("And", [g.Node("Greater", [s, c.Scalar(0)]), g.Node("Less", [s, c.Scalar(1)])]);
+        var linear = g.Add(g.Mul(c.Input(x), c.Scalar(2.0 * alpha)), c.Scalar(beta));
+        return g.Where(inside, linear, s);
     }
 
     /// <summary>Y = A / B: dA = dY / B, dB = −dY · Y / B.</summary>
