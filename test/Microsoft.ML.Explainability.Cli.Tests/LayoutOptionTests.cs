@@ -18,11 +18,13 @@ public sealed class LayoutOptionTests
         var line = run.Output.Split('\n').Single(l => l.StartsWith($"  * {automatic.Name} ", StringComparison.Ordinal));
         StringAssert.Contains(line, $"nchw: {automatic.Height}×{automatic.Width} grid, {automatic.Channels} channels (");
 
-        var forced = Tool.Run("layers", "--model", model, "--layout", "NHWC");
+        // Forced channels first, the automatic choice keeps its grid and says the layout was given.
+        var forced = Tool.Run("layers", "--model", model, "--layout", "NCHW");
         Assert.AreEqual(0, forced.ExitCode, forced.ToString());
         var forcedLine = forced.Output.Split('\n').Single(l => l.StartsWith($"  * {automatic.Name} ", StringComparison.Ordinal));
-        StringAssert.Contains(forcedLine, "nhwc:");
+        StringAssert.Contains(forcedLine, $"nchw: {automatic.Height}×{automatic.Width} grid");
         StringAssert.Contains(forcedLine, "(given)");
+        StringAssert.Contains(forced.Output, "read as nchw");
     }
 
     [TestMethod]
