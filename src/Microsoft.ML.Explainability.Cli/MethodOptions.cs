@@ -15,6 +15,9 @@ internal sealed class MethodOptions
 {
     public string? Layer { get; init; }
 
+    /// <summary>The target layer's layout (<c>--layout</c>); null: inferred from the graph.</summary>
+    public LayerLayout? Layout { get; init; }
+
     public bool Raw { get; init; }
 
     public int Steps { get; init; } = 50;

@@ -88,7 +88,7 @@ internal static class Methods
 
     private static ExplanationMethod Cam(string name, Explainers.ExplanationMethod method, string description) => new(name, MapKind.Map, description, (model, batch, targets, options) =>
     {
-        using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = options.Layer, Execution = options.Execution });
+        using var cam = new CamExplainer(model, new CamOptions { Method = method, TargetLayer = options.Layer, Layout = options.Layout, Execution = options.Execution });
         var result = cam.Explain(batch, targets, options.Cancellation);
         return new MethodResult(options.Raw ? result.RawMaps : result.Maps, result.Targets, $"target layer {cam.Layer}");
     }, method);
@@ -188,7 +188,7 @@ internal static class Methods
 
     private static MethodResult GuidedGradCamRun(OnnxModel model, FloatTensor batch, long[]? targets, MethodOptions options)
     {
-        using var explainer = new GuidedGradCam(model, new CamOptions { TargetLayer = options.Layer, Execution = options.Execution });
+        using var explainer = new GuidedGradCam(model, new CamOptions { TargetLayer = options.Layer, Layout = options.Layout, Execution = options.Execution });
         var result = explainer.Explain(batch, targets, options.Cancellation);
         return new MethodResult(result.Attributions, result.Targets, $"target layer {explainer.Layer}", result.TargetScores);
     }

@@ -44,7 +44,7 @@ public static class ExplanationMethods
     /// leaves the sign of v₁ free (pytorch-grad-cam's is whatever LAPACK returns): ours is fixed so that the uncentred
     /// activations project to a positive sum.
     /// </summary>
-    public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), NeedsSvd, usesGradients: false);
+    public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), NeedsSvd, MethodNeeds.None);
 
     /// <summary>Eigen-Grad-CAM (pytorch-grad-cam, after Muhammad &amp; Yeasin, IJCNN 2020): Eigen-CAM's projection applied to G ⊙ A (class-dependent).</summary>
     public static readonly ExplanationMethod EigenGradCam = Weighting("eigen-grad-cam", "Eigen-Grad-CAM", "pytorch-grad-cam EigenGradCAM, after Muhammad & Yeasin, IJCNN 2020", "first principal component of G * A", () => new EigenCamWeighting(onGradientTimesActivation: true), NeedsSvd);
@@ -54,16 +54,16 @@ public static class ExplanationMethods
     /// upsampled to the input (bilinear, aligned corners), min-max normalised to Mᵏ, the input multiplied by it;
     /// wₖ = softmaxₖ of the target scores; map = Σₖ wₖ Aᵏ. C forward passes per image, batched.
     /// </summary>
-    public static readonly ExplanationMethod ScoreCam = Weighting("score-cam", "Score-CAM", "Wang et al., Score-CAM, CVPR Workshops 2020", "channel weights from masked forward passes", () => new ScoreCamWeighting(), NeedsForwardPerChannel, usesGradients: false);
+    public static readonly ExplanationMethod ScoreCam = Weighting("score-cam", "Score-CAM", "Wang et al., Score-CAM, CVPR Workshops 2020", "channel weights from masked forward passes", () => new ScoreCamWeighting(), NeedsForwardPerChannel, MethodNeeds.ForwardPasses);
 
     /// <summary>
     /// Ablation-CAM (Desai &amp; Ramaswamy, "Ablation-CAM", WACV 2020): wₖ = (y − yₖ)/y with yₖ the score when channel k is
     /// set to 0 — or, as pytorch-grad-cam does when the layer's minimum is not 0, to min − 1e7; map = Σₖ wₖ Aᵏ.
     /// </summary>
-    public static readonly ExplanationMethod AblationCam = Weighting("ablation-cam", "Ablation-CAM", "Desai & Ramaswamy, Ablation-CAM, WACV 2020", "channel weights from ablated forward passes", () => new AblationCamWeighting(), NeedsForwardPerChannel, usesGradients: false);
+    public static readonly ExplanationMethod AblationCam = Weighting("ablation-cam", "Ablation-CAM", "Desai & Ramaswamy, Ablation-CAM, WACV 2020", "channel weights from ablated forward passes", () => new AblationCamWeighting(), NeedsForwardPerChannel, MethodNeeds.ForwardPasses);
 
     /// <summary>Random-CAM (pytorch-grad-cam's RandomCAM; a sanity-check baseline after Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018): wₖ ~ U[−1, 1); map = Σₖ wₖ Aᵏ.</summary>
-    public static readonly ExplanationMethod RandomCam = Weighting("random-cam", "Random-CAM", "Adebayo et al., Sanity Checks for Saliency Maps, NeurIPS 2018", "random channel weights (a baseline)", () => new RandomCamWeighting(), "its weights are random numbers drawn in C#", usesGradients: false);
+    public static readonly ExplanationMethod RandomCam = Weighting("random-cam", "Random-CAM", "Adebayo et al., Sanity Checks for Saliency Maps, NeurIPS 2018", "random channel weights (a baseline)", () => new RandomCamWeighting(), "its weights are random numbers drawn in C#", MethodNeeds.None);
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", NotYetCompiled,
@@ -156,8 +156,8 @@ public static class ExplanationMethods
     public static ExplanationMethod? TryFind(string? name) =>
         All.FirstOrDefault(m => string.Equals(m.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 
-    private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, bool usesGradients = true) =>
-        new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | (usesGradients ? MethodNeeds.Gradients : MethodNeeds.ForwardPasses), paper, summary, notCompilable,
+    private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, MethodNeeds needs = MethodNeeds.Gradients) =>
+        new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | needs, paper, summary, notCompilable,
             (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Output = s.Output, Execution = s.Execution }),
             weighting);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Explainers;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 
@@ -37,6 +38,8 @@ internal sealed class CommonOptions
     public Option<bool> Grayscale { get; } = new("--grayscale") { Description = "Images: convert to grey (automatic for 1-channel models)." };
 
     public Option<string> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); default: the automatic choice." };
+
+    public Option<string> Layout { get; } = new("--layout") { Description = "CAM target layer's layout: nchw ([N, C, h, w]), nhwc ([N, h, w, C]) or tokens ([N, T, C]); default: inferred from the graph (see `layers`)." };
 
     public Option<int> Steps { get; } = new("--steps") { Description = $"Integrated gradients: quadrature points (1–{MaxSteps}).", DefaultValueFactory = _ => 50 };
 
@@ -79,7 +82,7 @@ internal sealed class CommonOptions
 
     public void AddMethodOptions(Command command)
     {
-        foreach (var option in new Option[] { Layer, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
+        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
         {
             command.Options.Add(option);
         }
@@ -119,6 +122,7 @@ internal sealed class CommonOptions
         return new MethodOptions
         {
             Layer = result.GetValue(Layer),
+            Layout = ParseLayout(result),
             Raw = raw,
             Steps = steps,
             Baseline = result.GetValue(Baseline),
@@ -134,6 +138,24 @@ internal sealed class CommonOptions
             BatchSize = batch,
             Cancellation = cancellation,
         };
+    }
+
+    /// <summary>The layout of <c>--layout</c>, or null when it is not given.</summary>
+    public LayerLayout? ParseLayout(ParseResult result)
+    {
+        if (result.GetValue(Layout) is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            return LayoutNames.Parse(text);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliException(ExitCodes.Usage, $"--layout '{text}' is not a layout: use nchw, nhwc or tokens.");
+        }
     }
 
     /// <summary>Refuses a count outside 1…<paramref name="max"/> at once, before any work that would grow with it.</summary>

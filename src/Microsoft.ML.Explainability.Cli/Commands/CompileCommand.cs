@@ -21,6 +21,7 @@ internal static class CompileCommand
         command.Options.Add(options.Model);
         command.Options.Add(method);
         command.Options.Add(options.Layer);
+        command.Options.Add(options.Layout);
         command.Options.Add(outputOption);
         command.Options.Add(perChannel);
         command.Options.Add(requiredTargets);
@@ -37,6 +38,7 @@ internal static class CompileCommand
             var compiled = ExplanationCompiler.Compile(model.Model, name, new CompileOptions
             {
                 Layer = result.GetValue(options.Layer),
+                Layout = options.ParseLayout(result),
                 PerChannel = result.GetValue(perChannel),
                 RequiredTargets = result.GetValue(requiredTargets),
                 LrpSeed = result.GetValue(lrpSeed) == "logit" ? LrpSeed.Logit : LrpSeed.OneHot,

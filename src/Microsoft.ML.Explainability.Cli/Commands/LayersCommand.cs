@@ -8,24 +8,25 @@ using Microsoft.ML.Explainability.VisionTransformers;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 
-/// <summary><c>layers --model M.onnx</c>: inputs, outputs, every tensor with its shape, the CAM target-layer candidates (the automatic choice marked) and, for transformers, the attention tensors.</summary>
+/// <summary><c>layers --model M.onnx [--layout nchw|nhwc|tokens]</c>: inputs, outputs, every tensor with its shape, the CAM target-layer candidates with the layout inferred for each and why (the automatic choice marked; <c>--layout</c> reads every candidate of that rank with the given layout) and, for transformers, the attention tensors.</summary>
 internal static class LayersCommand
 {
     public static Command Create(TextWriter output)
     {
         var options = new CommonOptions();
-        var command = new Command("layers", "List a model's inputs, outputs, every tensor with its shape, the candidate CAM target layers (* marks the automatic choice) and attention tensors.");
+        var command = new Command("layers", "List a model's inputs, outputs, every tensor with its shape, the candidate CAM target layers with their inferred layout (* marks the automatic choice) and attention tensors.");
         command.Options.Add(options.Model);
+        command.Options.Add(options.Layout);
         command.SetAction(result =>
         {
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
-            Run(model, output);
+            Run(model, output, options.ParseLayout(result));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    public static void Run(ModelFile file, TextWriter output)
+    public static void Run(ModelFile file, TextWriter output, LayerLayout? layout = null)
     {
         var prepared = GradientModel.Prepare(file.Model);
         var shapes = ShapeProbe.Run(prepared);
@@ -55,15 +56,17 @@ internal static class LayersCommand
         string? why = null;
         try
         {
-            automatic = TargetLayers.Automatic(file.Model);
+            automatic = TargetLayers.Automatic(file.Model, null, layout);
         }
         catch (ExplainabilityException e)
         {
             why = e.Message;
         }
 
-        var candidates = TargetLayers.List(file.Model);
-        output.WriteLine("CAM target layers (* = automatic choice):");
+        var candidates = TargetLayers.List(file.Model, layout);
+        output.WriteLine(layout is null
+            ? "CAM target layers (* = automatic choice; layout nchw/nhwc/tokens and the evidence for it):"
+            : $"CAM target layers (* = automatic choice; read as {LayoutNames.Of(layout.Value)} where the rank allows):");
         foreach (var layer in candidates)
         {
             output.WriteLine($"  {(layer.Name == automatic?.Name ? "*" : " ")} {layer}");

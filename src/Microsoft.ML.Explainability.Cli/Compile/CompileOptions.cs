@@ -17,6 +17,9 @@ internal sealed class CompileOptions
     /// <summary>CAM target layer; null: the automatic choice.</summary>
     public string? Layer { get; init; }
 
+    /// <summary>The target layer's layout; null: inferred from the graph.</summary>
+    public LayerLayout? Layout { get; init; }
+
     /// <summary>Saliency: |∂y/∂x| per channel (N×C×H×W) instead of its maximum over channels (N×H×W).</summary>
     public bool PerChannel { get; init; }
 

@@ -74,7 +74,7 @@ internal static class ExplanationCompiler
         TargetLayer? layer = null;
         if (CamMethods.ContainsKey(method))
         {
-            layer = options.Layer is null ? TargetLayers.Automatic(model) : TargetLayers.Resolve(model, options.Layer);
+            layer = options.Layer is null ? TargetLayers.Automatic(model, null, options.Layout) : TargetLayers.Resolve(model, options.Layer, null, options.Layout);
             gradients = GradientModel.Build(prepared, new GradientRequest { Output = output, WithRespectTo = [layer.Name], Activations = [layer.Name], Shapes = shapes });
             detail = $"target layer {layer}";
         }
@@ -158,12 +158,17 @@ internal static class ExplanationCompiler
         _ => "it is not compiled by this version",
     };
 
-    /// <summary>The layer's values as [N, C, h, w]: feature maps as they are; tokens [N, T, C] sliced, transposed and reshaped.</summary>
+    /// <summary>The layer's values as [N, C, h, w]: channels-first maps as they are; channels-last maps transposed; tokens [N, T, C] sliced, transposed and reshaped.</summary>
     private static string ChannelsFirst(GraphEmitter g, string tensor, TargetLayer layer)
     {
         if (layer.Layout == LayerLayout.ChannelsFirst)
         {
             return tensor;
+        }
+
+        if (layer.Layout == LayerLayout.ChannelsLast)
+        {
+            return g.Node("Transpose", [tensor], AttributeValue.Ints("perm", [0, 3, 1, 2]));
         }
 
         var patches = g.Node("Slice", [tensor, g.Int64s(layer.PrefixTokens), g.Int64s(layer.PrefixTokens + layer.GridSize), g.Int64s(1)]);

@@ -38,7 +38,12 @@ internal sealed class AblationCamWeighting : CamWeighting
         graph.Input.Add(new ValueInfoProto { Name = MaskInput, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } });
 
         bool tokens = layer.Layout == LayerLayout.Tokens;
-        var broadcast = emitter.Reshape(MaskInput, tokens ? emitter.Int64s(0, 1, layer.Channels) : emitter.Int64s(0, layer.Channels, 1, 1));
+        var broadcast = emitter.Reshape(MaskInput, layer.Layout switch
+        {
+            LayerLayout.Tokens => emitter.Int64s(0, 1, layer.Channels),
+            LayerLayout.ChannelsLast => emitter.Int64s(0, 1, 1, layer.Channels),
+            _ => emitter.Int64s(0, layer.Channels, 1, 1),
+        });
         var ablate = emitter.Node("Greater", [broadcast, emitter.Scalar(0.5)]);
         var rowMin = emitter.ReduceMin(layer.Name, tokens ? [1, 2] : [1, 2, 3], keepDims: true);
         var isZero = emitter.Node("Equal", [rowMin, emitter.Scalar(0)]);

@@ -38,12 +38,12 @@ public sealed class CamExplainer : IExplainer
         _model = ExplainedModel.Create(model, _options.Output);
         if (_options.TargetLayer is { } name)
         {
-            Layer = TargetLayers.Resolve(_model.Shapes, name, _options.TokenGrid);
+            Layer = TargetLayers.Resolve(_model.Shapes, name, _options.TokenGrid, _options.Layout);
         }
         else
         {
             var automatic = TargetLayers.Automatic(_model);
-            Layer = _options.TokenGrid is null ? automatic : TargetLayers.Resolve(_model.Shapes, automatic.Name, _options.TokenGrid);
+            Layer = _options.TokenGrid is null && _options.Layout is null ? automatic : TargetLayers.Resolve(_model.Shapes, automatic.Name, _options.TokenGrid, _options.Layout);
         }
 
         _sessions = new ExplainerSessions(this);

@@ -36,7 +36,7 @@ public static class CamMaps
         var (n, c, h, w) = ((int)activations.Shape[0], (int)activations.Shape[1], (int)activations.Shape[2], (int)activations.Shape[3]);
         if (method.Needs.HasFlag(MethodNeeds.ForwardPasses))
         {
-            throw new ArgumentException($"{method.DisplayName} needs forward passes of the model; use CamExplainer.", nameof(method));
+            throw new ArgumentOutOfRangeException(nameof(method), method.Name, $"{method.DisplayName} needs forward passes of the model; use CamExplainer.");
         }
 
         return weighting.MapEachImage(activations.Data, gradients?.Data, n, c, h, w);

@@ -16,6 +16,13 @@ public sealed class CamOptions
     /// <summary>For a token layer [N, T, C]: the prefix tokens and patch grid, overriding the automatic reading.</summary>
     public TokenGrid? TokenGrid { get; init; }
 
+    /// <summary>
+    /// The target layer's layout, overriding the one inferred from the graph (see <see cref="TargetLayers"/>):
+    /// <see cref="LayerLayout.ChannelsFirst"/> or <see cref="LayerLayout.ChannelsLast"/> for a rank-4 tensor,
+    /// <see cref="LayerLayout.Tokens"/> for a rank-3 one. Null (the default): inferred.
+    /// </summary>
+    public LayerLayout? Layout { get; init; }
+
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 

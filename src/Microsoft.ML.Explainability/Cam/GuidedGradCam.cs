@@ -27,6 +27,7 @@ public sealed class GuidedGradCam : IExplainer
             Method = ExplanationMethods.GradCam,
             TargetLayer = options.TargetLayer,
             TokenGrid = options.TokenGrid,
+            Layout = options.Layout,
             Output = options.Output,
             Execution = options.Execution,
             Rules = options.Rules,

@@ -10,6 +10,9 @@ public sealed class ModelShapes
 
     internal ModelShapes(Dictionary<string, TensorInfo> tensors) => _tensors = tensors;
 
+    /// <summary>The model the shapes were measured on (its graph gives the evidence that reading a tensor's layout needs).</summary>
+    internal OnnxModel? Model { get; init; }
+
     /// <summary>All tensors, inputs first, then initializers, then node outputs in graph order.</summary>
     public IReadOnlyCollection<TensorInfo> Tensors => _tensors.Values;
 

@@ -37,10 +37,14 @@ public static class ShapeProbe
                 : first;
             var kind = index.KindOf(name);
             var producer = index.ProducerOf(name);
+
+            // A first dimension of 2k at batch 2 and 3k at batch 3 holds k rows per input row (windows, heads).
+            long multiple = shape.Length > 0 && shape[0] < 0 && second[0] - first[0] is var k && k > 0 && first[0] == 2 * k && second[0] == 3 * k ? k : 1;
             result[name] = new TensorInfo(
                 name, kind, type, shape, producer?.NodeIndex,
                 producer is { } p ? $"{index.OpType(p.NodeIndex)} '{index.NodeName(p.NodeIndex)}'" : null,
-                index.ConsumersOf(name));
+                index.ConsumersOf(name))
+            { BatchMultiple = multiple };
         }
 
         foreach (var initializer in model.Proto.Graph.Initializer)
@@ -50,7 +54,7 @@ public static class ShapeProbe
                 null, null, index.ConsumersOf(initializer.Name));
         }
 
-        return new ModelShapes(result);
+        return new ModelShapes(result) { Model = model };
     }
 
     private static Dictionary<string, (TensorElementType Type, long[] Shape)> RunOnce(OnnxModel model, long batch, IReadOnlyDictionary<string, long[]>? inputShapes)

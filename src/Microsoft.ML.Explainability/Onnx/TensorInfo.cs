@@ -23,6 +23,13 @@ public sealed record TensorInfo(
     /// <summary>Whether the element type is a floating-point type (only those can be differentiated).</summary>
     public bool IsFloatingPoint => ElementType is TensorElementType.Float or TensorElementType.Double or TensorElementType.Float16 or TensorElementType.BFloat16;
 
+    /// <summary>
+    /// k when the first dimension is k·N for a batch of N rows (measured as 2k and 3k at the probe's batch sizes 2 and 3):
+    /// a tensor holding k slices per input row, such as Swin's windows ([N·windows, tokens, C]) or PyTorch
+    /// <c>MultiheadAttention</c>'s heads ([N·heads, T, T]). 1 for a plain batch dimension and for batch-independent tensors.
+    /// </summary>
+    public long BatchMultiple { get; init; } = 1;
+
     /// <summary>The rank.</summary>
     public int Rank => Shape.Count;
 

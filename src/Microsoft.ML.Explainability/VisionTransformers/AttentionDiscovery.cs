@@ -6,13 +6,28 @@ using Microsoft.ML.Explainability.Runtime;
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
 /// <summary>
-/// Reads the attention structure of a vision transformer (ViT, DeiT) from its ONNX graph.
+/// Reads the attention structure of a vision transformer (ViT, DeiT, Swin) from its ONNX graph.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Attention probabilities: every Softmax node over the last axis whose output is [N, heads, T, T] (batch-dependent
-/// N, square in the last two axes), in graph order, one per block — the <c>attn.softmax(dim=-1)</c> of timm's
-/// <c>Attention</c>, which PyTorch's exporters keep as a Softmax node. All blocks must agree on T.
+/// Attention probabilities: every Softmax node over the last axis whose output is square in its last two axes and
+/// holds one or more slices per image, in graph order, one per block — the <c>attn.softmax(dim=-1)</c> of timm's
+/// <c>Attention</c>, which PyTorch's exporters keep as a Softmax node (whatever is added to the scores before it:
+/// relative-position bias, the shifted-window mask). The probe's batch sizes tell how the first dimension is built
+/// (<see cref="TensorInfo.BatchMultiple"/>): [N, heads, T, T] is global attention; [N·k, heads, T, T] or
+/// [N, k, heads, T, T] is window attention over k windows of T tokens (Swin); [N·k, T, T] is PyTorch
+/// <c>MultiheadAttention</c> with its k heads folded into the batch (torchvision's ViT), read as [N, k, T, T]. Global
+/// blocks must all agree on T.
+/// </para>
+/// <para>
+/// Windowed attention (<see cref="AttentionLayout.IsWindowed"/>) is found and listed, but no attention method applies
+/// to it: each block mixes tokens only inside its windows, alternate blocks shift the windows (so the token sets of
+/// consecutive blocks differ and the per-window products of rollout do not compose into one token-to-token matrix), the
+/// stages merge patches between blocks, and there is no class token whose row rollout or gradient-weighted attention
+/// read. <see cref="TransformerExplainer"/> therefore refuses attention rollout, gradient-weighted attention, token
+/// Grad-CAM and transformer LRP on such a model, naming the reason; Grad-CAM and the CAM family on the final feature
+/// map ([N, h, w, C] or its channels-first permute, <see cref="TargetLayers.Automatic(OnnxModel, string?, LayerLayout?)"/>)
+/// explain it instead, as pytorch-grad-cam does for Swin.
 /// </para>
 /// <para>
 /// Tokens: prefix = T − s² with s the largest integer such that s² ≤ T, and the patch grid is s × s (51 = 2 + 7×7 for
@@ -44,6 +59,15 @@ public static class AttentionDiscovery
     {
         var blocks = options.AttentionTensors is { } names ? Explicit(shapes, names) : Automatic(prepared, shapes);
         int tokens = blocks[0].Tokens;
+        if (blocks.Any(b => b.IsWindowed))
+        {
+            // Nothing reads a common token grid of windowed attention; the grid listed is one window's.
+            int side = (int)Math.Round(Math.Sqrt(tokens));
+            var window = options.TokenGrid ?? (side * side == tokens ? new TokenGrid(0, side, side) : new TokenGrid(0, 1, tokens));
+            var windowLayer = options.TokenLayer is { } windowLayerName ? TargetLayers.Resolve(shapes, windowLayerName, null) : null;
+            return new AttentionLayout(blocks, window.PrefixTokens, window.Height, window.Width, options.ClassToken, windowLayer);
+        }
+
         var mismatch = blocks.FirstOrDefault(b => b.Tokens != tokens);
         if (mismatch is not null)
         {
@@ -141,12 +165,12 @@ public static class AttentionDiscovery
         foreach (var name in names)
         {
             var info = shapes[name];
-            if (!TryRead(info, out int heads, out int tokens))
+            if (Read(info, blocks.Count) is not { } block)
             {
-                throw new AttentionDiscoveryException($"Tensor '{name}' of shape {info.ShapeText} is not an attention-probability tensor: one [N, heads, T, T] or [N, T, T] float tensor per input row is expected.");
+                throw new AttentionDiscoveryException($"Tensor '{name}' of shape {info.ShapeText} is not an attention-probability tensor: a float tensor [N, heads, T, T], [N, T, T], [N·windows, heads, T, T], [N, windows, heads, T, T] or [N·heads, T, T] is expected.");
             }
 
-            blocks.Add(new AttentionBlock(blocks.Count, name, info.Producer, heads, tokens));
+            blocks.Add(block);
         }
 
         return blocks;
@@ -167,33 +191,37 @@ public static class AttentionDiscovery
 
             var info = shapes[output];
             long axis = node.GetInt("axis", -1);
-            if (info.Rank == 4 && (axis == -1 || axis == 3) && TryRead(info, out int heads, out int tokens))
+            if ((axis == -1 || axis == info.Rank - 1) && Read(info, blocks.Count) is { } block)
             {
-                blocks.Add(new AttentionBlock(blocks.Count, output, info.Producer, heads, tokens));
+                blocks.Add(block);
             }
         }
 
         if (blocks.Count == 0)
         {
-            throw new AttentionDiscoveryException($"No attention probabilities were found: none of the model's {softmaxCount} Softmax nodes has an output [N, heads, T, T] normalised over its last axis. Name the attention tensors in AttentionDiscoveryOptions.AttentionTensors.");
+            throw new AttentionDiscoveryException($"No attention probabilities were found: none of the model's {softmaxCount} Softmax nodes has an output [N, heads, T, T] (or windowed [N·windows, heads, T, T], or [N·heads, T, T]) normalised over its last axis. Name the attention tensors in AttentionDiscoveryOptions.AttentionTensors.");
         }
 
         return blocks;
     }
 
-    private static bool TryRead(TensorInfo info, out int heads, out int tokens)
+    /// <summary>Reads an attention-probability tensor (see the remarks for the shapes), or null.</summary>
+    private static AttentionBlock? Read(TensorInfo info, int index)
     {
         var s = info.Shape;
-        heads = 0;
-        tokens = 0;
-        if (!info.IsFloatingPoint || s.Count is not (3 or 4) || s[0] >= 0 || s.Skip(1).Any(d => d < 1) || s[^1] != s[^2])
+        if (!info.IsFloatingPoint || s.Count is not (3 or 4 or 5) || s[0] >= 0 || s.Skip(1).Any(d => d < 1) || s[^1] != s[^2])
         {
-            return false;
+            return null;
         }
 
-        heads = s.Count == 4 ? (int)s[1] : 1;
-        tokens = (int)s[^1];
-        return true;
+        int tokens = (int)s[^1], k = (int)info.BatchMultiple;
+        return s.Count switch
+        {
+            5 when k == 1 => new AttentionBlock(index, info.Name, info.Producer, (int)s[2], tokens) { Windows = (int)s[1] },
+            4 => new AttentionBlock(index, info.Name, info.Producer, (int)s[1], tokens) { Windows = k },
+            3 => new AttentionBlock(index, info.Name, info.Producer, k, tokens) { HeadsInBatch = k > 1 },
+            _ => null,
+        };
     }
 
     /// <summary>

@@ -23,6 +23,13 @@ public sealed class AttentionLayout
         TokenLayer = tokenLayer;
     }
 
+    /// <summary>
+    /// Whether the model attends within windows (Swin): some block's <see cref="AttentionBlock.Windows"/> &gt; 1. Then
+    /// <see cref="Tokens"/>, the prefix and the grid describe one window, and no attention method applies (see
+    /// <see cref="AttentionDiscovery"/>): use the CAM family on the final feature map.
+    /// </summary>
+    public bool IsWindowed => Blocks.Any(b => b.IsWindowed);
+
     /// <summary>The blocks' attention probabilities, in forward order.</summary>
     public IReadOnlyList<AttentionBlock> Blocks { get; }
 
@@ -54,6 +61,17 @@ public sealed class AttentionLayout
     public string Describe()
     {
         var text = new StringBuilder();
+        if (IsWindowed)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{Blocks.Count} window-attention blocks, {Tokens} tokens per window ({GridHeight}×{GridWidth}); attention methods do not apply to windowed attention (use the CAM family on the final feature map)").AppendLine();
+            foreach (var block in Blocks)
+            {
+                text.Append("  ").Append(block).AppendLine();
+            }
+
+            return text.ToString();
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"{Blocks.Count} attention blocks, {Tokens} tokens = {PrefixTokens} prefix + {GridHeight}×{GridWidth} patch grid, class token {ClassToken}").AppendLine();
         foreach (var block in Blocks)
         {

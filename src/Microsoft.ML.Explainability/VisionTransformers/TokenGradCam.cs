@@ -16,7 +16,7 @@ namespace Microsoft.ML.Explainability.VisionTransformers;
 public static class TokenGradCam
 {
     /// <summary>Raw token CAM maps [N, h, w] (before ReLU and normalisation).</summary>
-    /// <param name="layer">The token layer (<see cref="LayerLayout.Tokens"/>), from <see cref="AttentionLayout.TokenLayer"/> or <see cref="TargetLayers.Resolve(Onnx.OnnxModel, string, TokenGrid)"/>.</param>
+    /// <param name="layer">The token layer (<see cref="LayerLayout.Tokens"/>), from <see cref="AttentionLayout.TokenLayer"/> or <see cref="TargetLayers.Resolve(Onnx.OnnxModel, string, TokenGrid, LayerLayout?)"/>.</param>
     /// <param name="activations">The layer's activations [N, T, C].</param>
     /// <param name="gradients">∂y/∂activations [N, T, C].</param>
     /// <param name="method">A gradient-based CAM method (not Score-CAM or Ablation-CAM, which need the model: use <see cref="CamExplainer"/>). Default Grad-CAM.</param>

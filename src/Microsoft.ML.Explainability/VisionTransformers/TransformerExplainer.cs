@@ -9,13 +9,15 @@ using Microsoft.ML.Explainability.Runtime;
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
 /// <summary>
-/// Explanations of a vision transformer (ViT, DeiT) given as an ONNX model: attention rollout, gradient-weighted
+/// Explanations of a vision transformer with global attention (ViT, DeiT) given as an ONNX model: attention rollout, gradient-weighted
 /// attention, token Grad-CAM and transformer LRP (<see cref="TransformerMethod"/>). The attention structure is read
 /// from the graph once (<see cref="AttentionDiscovery"/>, listed by <see cref="AttentionLayout.Describe"/>). The
 /// attention probabilities, token activations and (modified) gradients come from one ONNX Runtime call per batch of
 /// <see cref="ExecutionOptions.BatchSize"/> rows — the model extended with its backward graph in standard ONNX ops
 /// (<see cref="GradientModel"/>); rollout needs the forward pass only. Sessions are created on first use of each
-/// method. Holds ONNX Runtime sessions: dispose it.
+/// method. Holds ONNX Runtime sessions: dispose it. A model with window attention (Swin) is refused with
+/// <see cref="WindowedAttentionException"/>: no attention method is defined the same way for it (see
+/// <see cref="AttentionDiscovery"/>); explain it with <see cref="CamExplainer"/> on its final feature map.
 /// </summary>
 /// <example>
 /// <code>
@@ -37,6 +39,7 @@ public sealed class TransformerExplainer : IExplainer
 
     /// <summary>Prepares the explainer: measures the model's shapes and reads its attention structure.</summary>
     /// <exception cref="AttentionDiscoveryException">No attention is found, or a discovery override does not fit the graph.</exception>
+    /// <exception cref="WindowedAttentionException">The model's attention is windowed (Swin).</exception>
     /// <exception cref="UnknownTensorException">A named tensor (output, token layer, LRP layer, attention) does not exist.</exception>
     /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
     public TransformerExplainer(OnnxModel model, TransformerOptions? options = null)
@@ -46,6 +49,11 @@ public sealed class TransformerExplainer : IExplainer
         Validate(_options);
         _model = ExplainedModel.Create(model, _options.Output);
         Attention = AttentionDiscovery.Discover(_model.Prepared, _model.Shapes, _options.Discovery ?? new AttentionDiscoveryOptions());
+        if (Attention.IsWindowed)
+        {
+            throw new WindowedAttentionException(Attention);
+        }
+
         if (_options.StartBlock < 0 || _options.StartBlock >= Attention.Blocks.Count)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.StartBlock, $"StartBlock must lie in [0, {Attention.Blocks.Count}): the model has {Attention.Blocks.Count} attention blocks.");
@@ -97,7 +105,7 @@ public sealed class TransformerExplainer : IExplainer
 
         _model.CheckBatch(batch);
         var checkedTargets = _model.CheckTargets(targets, batch.BatchSize);
-        var attention = Attention.Blocks.Skip(_options.StartBlock).Select(b => b.Tensor).ToArray();
+        var blocks = Attention.Blocks.Skip(_options.StartBlock).ToArray();
         FloatTensor raw;
         long[] resolved;
         FloatTensor outputs;
@@ -117,7 +125,7 @@ public sealed class TransformerExplainer : IExplainer
             var result = Forward().Run(batch);
             outputs = result[_model.Output];
             resolved = ExplainedModel.Resolve(checkedTargets, outputs);
-            raw = AttentionRollout.Compute(attention.Select(a => result[a]).ToArray(), Attention.Grid, _options.HeadFusion, _options.DiscardRatio, Attention.ClassToken);
+            raw = AttentionRollout.Compute(blocks.Select(b => Probabilities(b, result[b.Tensor])).ToArray(), Attention.Grid, _options.HeadFusion, _options.DiscardRatio, Attention.ClassToken);
         }
         else
         {
@@ -127,7 +135,7 @@ public sealed class TransformerExplainer : IExplainer
             switch (method)
             {
                 case TransformerMethod.GradientWeightedAttention:
-                    raw = GradientWeightedAttention.Compute(attention.Select(a => result.Outputs[a]).ToArray(), attention.Select(a => result.Gradients[a]).ToArray(), Attention.Grid, Attention.ClassToken);
+                    raw = GradientWeightedAttention.Compute(blocks.Select(b => Probabilities(b, result.Outputs[b.Tensor])).ToArray(), blocks.Select(b => Probabilities(b, result.Gradients[b.Tensor])).ToArray(), Attention.Grid, Attention.ClassToken);
                     break;
                 case TransformerMethod.TokenGradCam:
                     var layer = Attention.TokenLayer!;
@@ -143,6 +151,10 @@ public sealed class TransformerExplainer : IExplainer
         var maps = CamMaps.PostProcess(raw, height > 0 ? height : Attention.GridHeight, width > 0 ? width : Attention.GridWidth);
         return new TransformerResult(method, maps, raw, resolved, scores, relevance);
     }
+
+    /// <summary>A block's probabilities (or their gradients) as [N, heads, T, T]: heads folded into the batch ([N·heads, T, T], row n·heads + h) unfolded.</summary>
+    private static FloatTensor Probabilities(AttentionBlock block, FloatTensor values) =>
+        block.HeadsInBatch ? new FloatTensor(values.Data, values.BatchSize / block.Heads, block.Heads, block.Tokens, block.Tokens) : values;
 
     private static void Validate(TransformerOptions options)
     {

@@ -95,7 +95,7 @@ public sealed partial class ExplanationMethodsTests
     public void ACamMethodIsRefusedByFamilyExplainersOfAnotherFamily()
     {
         var model = OnnxModel.Load(TestAssets.ModelPath("fmnist_cnn.onnx"));
-        var error = Assert.ThrowsExactly<ArgumentException>(() => new Cam.CamExplainer(model, new Cam.CamOptions { Method = ExplanationMethods.Saliency }));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new Microsoft.ML.Explainability.Cam.CamExplainer(model, new Microsoft.ML.Explainability.Cam.CamOptions { Method = ExplanationMethods.Saliency }));
         StringAssert.Contains(error.Message, "'saliency' is not a CAM method");
     }
 
