@@ -96,7 +96,7 @@ public static class ExplanationMethods
         {
             var d = new IntegratedGradientsOptions();
             return new Attribution.IntegratedGradients(model, new IntegratedGradientsOptions { Steps = s.Steps ?? d.Steps, MaxSteps = Math.Max(s.Steps ?? d.Steps, d.MaxSteps), Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
-        });
+        }, conservesScore: true);
 
     /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
     public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", NotYetCompiled,
@@ -125,7 +125,7 @@ public static class ExplanationMethods
             var d = new LrpOptions();
             var composite = LrpComposites.Find(s.Composite ?? LrpComposites.EpsilonPlus.Name).Create(new LrpCompositeSettings { Epsilon = s.Epsilon, Low = s.Low, High = s.High });
             return new LrpExplainer(model, new LrpOptions { Composite = composite, Seed = s.LrpSeed ?? d.Seed, Canonize = s.Canonize ?? d.Canonize, Output = s.Output, Execution = s.Execution });
-        });
+        }, conservesScore: true);
 
     /// <summary>Attention rollout (Abnar &amp; Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020): the product over blocks of (I + Ā)/2, read at the class token; class-independent.</summary>
     public static readonly ExplanationMethod AttentionRollout = Attention("attention-rollout", "Attention rollout", "Abnar & Zuidema, Quantifying Attention Flow in Transformers, ACL 2020", "product of head-averaged attention with the identity (class-independent)", TransformerMethod.AttentionRollout);
@@ -165,7 +165,7 @@ public static class ExplanationMethods
                 var d = new GradientOptions();
                 return new GradientExplainer(model, new GradientOptions { Method = method, Absolute = s.Absolute ?? absolute, Samples = s.Samples ?? d.Samples, NoiseLevel = s.NoiseLevel ?? d.NoiseLevel, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
             },
-            mode: (method, absolute));
+            mode: (method, absolute), conservesScore: method == GradientMethod.InputXGradient);
 
     private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
         new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, NotYetCompiled,
