@@ -90,19 +90,35 @@ public static class CliApp
         return command;
     }
 
+    /// <summary>
+    /// <c>methods</c>: every entry of <see cref="ExplanationMethods.All"/> — name, family, output layout, needs, whether
+    /// it compiles to one ONNX graph (or why not), and its paper. Nothing here lists methods.
+    /// </summary>
     private static Command MethodsCommand(TextWriter output)
     {
-        var command = new Command("methods", "List the explanation methods, their output layout and whether this build implements them.");
+        var command = new Command("methods", "List every explanation method: name, family, output layout, needs, whether it compiles to a standalone ONNX graph (or why not), and its paper.");
         command.SetAction(_ =>
         {
-            foreach (var method in Methods.All)
+            foreach (var method in ExplanationMethods.All)
             {
-                output.WriteLine($"{method.Name,-24} {(method.Kind == MapKind.Map ? "N×H×W" : "N×C×H×W"),-8} {(method.IsAvailable ? "" : "[not available] ")}{method.Description}");
+                output.WriteLine(DescribeMethod(method));
             }
 
+            output.WriteLine($"LRP composites (--composite): {string.Join(", ", Lrp.Composites.LrpComposites.All.Select(c => c.Name))}.");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>One line of <c>methods</c>: fields separated by two spaces, the name first.</summary>
+    internal static string DescribeMethod(ExplanationMethod method)
+    {
+        var layout = method.Layout == ExplanationLayout.Map ? "map N×H×W" : "attribution N×C×H×W";
+        var needs = method.Needs == MethodNeeds.None
+            ? "forward pass"
+            : string.Join("+", Enum.GetValues<MethodNeeds>().Where(n => n != MethodNeeds.None && method.Needs.HasFlag(n)).Select(n => n.ToString().ToLowerInvariant()));
+        var compiles = method.Compiles ? "compiles" : $"does not compile: {method.NotCompilableReason}";
+        return $"{method.Name,-22}  {method.Family,-17}  {layout,-20}  {needs,-30}  {method.Summary}; {compiles}; paper: {method.Paper}";
     }
 
     /// <summary>Writes "error: message" (and the stack trace with ONNX_XAI_DEBUG=1) and returns the exit code.</summary>

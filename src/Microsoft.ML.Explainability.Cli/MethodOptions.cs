@@ -1,16 +1,12 @@
-using System.Globalization;
-using Microsoft.ML.Explainability.Attribution;
-using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
-using Microsoft.ML.Explainability.Lrp.Composites;
-using Microsoft.ML.Explainability.Lrp;
-using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.Explainability.VisionTransformers;
 
 namespace Microsoft.ML.Explainability.Cli;
 
-/// <summary>Options shared by the methods (each reads the ones it needs).</summary>
+/// <summary>
+/// The method options of the command line (each method reads the ones it needs), turned into the core's one settings
+/// bag (<see cref="MethodSettings"/>) by <see cref="ToSettings"/>; every method maps that onto its own options type.
+/// </summary>
 internal sealed class MethodOptions
 {
     public string? Layer { get; init; }
@@ -30,7 +26,8 @@ internal sealed class MethodOptions
 
     public int Seed { get; init; }
 
-    public string Composite { get; init; } = "epsilon-plus";
+    /// <summary>The LRP composite's name in <see cref="Lrp.Composites.LrpComposites"/>.</summary>
+    public string Composite { get; init; } = Lrp.Composites.LrpComposites.EpsilonPlus.Name;
 
     public IReadOnlyList<float>? Low { get; init; }
 
@@ -45,10 +42,13 @@ internal sealed class MethodOptions
     public int BatchSize { get; init; } = 32;
 
     /// <summary>
-    /// Cancels the run (Ctrl+C): checked before and after each method, and given to every library call that takes a
-    /// token, so a method stops within one batch where the library supports it.
+    /// Cancels the run (Ctrl+C): checked before and after each method, and given to the explainer's request, so a
+    /// method stops within one batch.
     /// </summary>
     public CancellationToken Cancellation { get; init; }
 
     public ExecutionOptions Execution => new() { BatchSize = BatchSize };
+
+    /// <summary>The core settings for <paramref name="method"/> on <paramref name="batch"/> (LRP bounds default to the batch's range).</summary>
+    public MethodSettings ToSettings(ExplanationMethod method, FloatTensor batch) => Methods.Settings(this, method, batch);
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.IO;
 using Microsoft.ML.Explainability.Reports;
 using Microsoft.ML.Explainability.Runtime;
@@ -165,7 +166,7 @@ internal static class OutputFiles
     /// upsampled by nearest neighbour) use the jet colormap; input attributions (N×C×H×W) are summed over channels and
     /// shown as absolute values with inferno.
     /// </summary>
-    public static byte[]? OverlayPng(InputBatch batch, FloatTensor values, MapKind kind, int row)
+    public static byte[]? OverlayPng(InputBatch batch, FloatTensor values, ExplanationLayout layout, int row)
     {
         var display = batch.Display;
         if (display.Rank != 4)
@@ -176,7 +177,7 @@ internal static class OutputFiles
         int c = (int)display.Shape[1], h = (int)display.Shape[2], w = (int)display.Shape[3];
         var image = display.Rows(row, 1);
         FloatTensor explanation;
-        if (kind == MapKind.Map)
+        if (layout == ExplanationLayout.Map)
         {
             int mh = (int)values.Shape[1], mw = (int)values.Shape[2];
             var map = values.Row(row);
@@ -201,6 +202,6 @@ internal static class OutputFiles
         }
 
         int scale = Math.Max(1, 224 / Math.Max(h, w));
-        return HeatmapRenderer.OverlayPng(image, explanation, 0, kind == MapKind.Map ? HeatmapColormap.Jet : HeatmapColormap.Inferno, alpha: 0.5, scale: scale, absolute: kind == MapKind.InputAttribution);
+        return HeatmapRenderer.OverlayPng(image, explanation, 0, layout == ExplanationLayout.Map ? HeatmapColormap.Jet : HeatmapColormap.Inferno, alpha: 0.5, scale: scale, absolute: layout == ExplanationLayout.InputAttribution);
     }
 }

@@ -27,6 +27,7 @@ public sealed class ModelScorer : IDisposable
     /// <param name="options">Batch size, threads and device; null: <see cref="ExecutionOptions.Default"/>.</param>
     /// <exception cref="EvaluationInputException">The model has more than one input, or no output of that name.</exception>
     /// <exception cref="InvalidOnnxModelException">ONNX Runtime refuses the model.</exception>
+    /// <exception cref="ExecutionDeviceUnavailableException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
     public ModelScorer(OnnxModel model, string? outputName = null, ExecutionOptions? options = null)
         : this(model, outputName, options, anyOutputRank: false)
     {
@@ -51,30 +52,9 @@ public sealed class ModelScorer : IDisposable
             throw new EvaluationInputException($"The model has no output '{OutputName}'; its outputs are {string.Join(", ", prepared.OutputNames)}.");
         }
 
-        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = _options.OptimizationLevel, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        if (_options.IntraOpThreads > 0)
-        {
-            sessionOptions.IntraOpNumThreads = _options.IntraOpThreads;
-        }
-
-        if (_options.InterOpThreads > 0)
-        {
-            sessionOptions.InterOpNumThreads = _options.InterOpThreads;
-        }
-
-        if (_options.GpuDeviceId is { } device)
-        {
-            try
-            {
-                sessionOptions.AppendExecutionProvider_CUDA(device);
-            }
-            catch (Exception e) when (_options.FallbackToCpu && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                // CUDA unavailable: ONNX Runtime runs the session on the CPU provider.
-            }
-        }
-
-        _session = OrtSessions.Create(prepared, sessionOptions);
+        _session = SessionOptionsFactory.CreateSession(prepared, _options, out var provider, out var fallbackReason);
+        ExecutionProvider = provider;
+        FallbackReason = fallbackReason;
         InputName = prepared.InputNames[0];
         var meta = _session.InputMetadata[InputName];
         if (meta.ElementDataType != TensorElementType.Float)
@@ -85,6 +65,12 @@ public sealed class ModelScorer : IDisposable
 
         _inputDims = meta.Dimensions.Select(d => (long)d).ToArray();
     }
+
+    /// <summary>Where the session runs: "CUDAExecutionProvider" or "CPUExecutionProvider" (see <see cref="SessionOptionsFactory"/>).</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Why CUDA was not used although asked for (with <see cref="ExecutionOptions.FallbackToCpu"/>), or null.</summary>
+    public string? FallbackReason { get; }
 
     /// <summary>The model's input name.</summary>
     public string InputName { get; }

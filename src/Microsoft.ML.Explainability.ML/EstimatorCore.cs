@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.ML.Data;
 using Microsoft.ML.Explainability.Onnx;
 

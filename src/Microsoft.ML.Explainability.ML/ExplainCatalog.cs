@@ -2,6 +2,7 @@ using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.ML;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability;
+using Microsoft.ML.Explainability.Lrp.Composites;
 
 // Catalog extensions live in ML.NET's namespace, as ML.NET's own do: `using Microsoft.ML;` is enough.
 namespace Microsoft.ML;
@@ -91,12 +92,12 @@ public static class ExplainCatalog
     /// <param name="outputColumnName">The saliency column.</param>
     /// <param name="inputColumnName">The pixel column ([C, H, W] floats).</param>
     /// <param name="modelFile">The ONNX model.</param>
-    /// <param name="composite">The LRP composite.</param>
+    /// <param name="composite">The LRP composite (an entry of <see cref="LrpComposites"/>); null: <see cref="LrpComposites.EpsilonPlus"/>.</param>
     /// <param name="targetColumnName">Optional class column (integer or key); null explains the predicted class.</param>
     /// <param name="batchSize">Rows per ONNX Runtime call.</param>
     /// <param name="gpuDeviceId">CUDA device, or null for the CPU.</param>
     /// <param name="fallbackToCpu">Run on the CPU when CUDA cannot be used; false (the default, as in ML.NET's <c>ApplyOnnxModel</c>) throws instead.</param>
-    public static LrpEstimator ExplainLrp(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, string modelFile, LrpCompositeKind composite = LrpCompositeKind.EpsilonPlus, string? targetColumnName = null, int batchSize = 32, int? gpuDeviceId = null, bool fallbackToCpu = false)
+    public static LrpEstimator ExplainLrp(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, string modelFile, LrpCompositeDescriptor? composite = null, string? targetColumnName = null, int batchSize = 32, int? gpuDeviceId = null, bool fallbackToCpu = false)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new LrpEstimator(new LrpEstimator.Options
@@ -104,7 +105,7 @@ public static class ExplainCatalog
             OutputColumnName = outputColumnName,
             InputColumnName = inputColumnName,
             ModelFile = modelFile,
-            Composite = composite,
+            Composite = composite ?? LrpComposites.EpsilonPlus,
             TargetColumnName = targetColumnName,
             BatchSize = batchSize,
             GpuDeviceId = gpuDeviceId,
@@ -117,12 +118,12 @@ public static class ExplainCatalog
     /// <param name="outputColumnName">The saliency column.</param>
     /// <param name="inputColumnName">The pixel column ([C, H, W] floats).</param>
     /// <param name="modelStream">The ONNX model's bytes (read to the end when the estimator is made; not disposed).</param>
-    /// <param name="composite">The LRP composite.</param>
+    /// <param name="composite">The LRP composite (an entry of <see cref="LrpComposites"/>); null: <see cref="LrpComposites.EpsilonPlus"/>.</param>
     /// <param name="targetColumnName">Optional class column (integer or key); null explains the predicted class.</param>
     /// <param name="batchSize">Rows per ONNX Runtime call.</param>
     /// <param name="gpuDeviceId">CUDA device, or null for the CPU.</param>
     /// <param name="fallbackToCpu">Run on the CPU when CUDA cannot be used; false (the default, as in ML.NET's <c>ApplyOnnxModel</c>) throws instead.</param>
-    public static LrpEstimator ExplainLrp(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, Stream modelStream, LrpCompositeKind composite = LrpCompositeKind.EpsilonPlus, string? targetColumnName = null, int batchSize = 32, int? gpuDeviceId = null, bool fallbackToCpu = false)
+    public static LrpEstimator ExplainLrp(this TransformsCatalog catalog, string outputColumnName, string inputColumnName, Stream modelStream, LrpCompositeDescriptor? composite = null, string? targetColumnName = null, int batchSize = 32, int? gpuDeviceId = null, bool fallbackToCpu = false)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(modelStream);
@@ -131,7 +132,7 @@ public static class ExplainCatalog
             OutputColumnName = outputColumnName,
             InputColumnName = inputColumnName,
             Model = OnnxModel.Load(modelStream),
-            Composite = composite,
+            Composite = composite ?? LrpComposites.EpsilonPlus,
             TargetColumnName = targetColumnName,
             BatchSize = batchSize,
             GpuDeviceId = gpuDeviceId,
@@ -206,7 +207,7 @@ public static class ExplainCatalog
         return new GuidedBackpropEstimator(options);
     }
 
-    /// <summary>Any method of the library (<see cref="ExplainEstimator.Options.Method"/>).</summary>
+    /// <summary>Any method of the registry (<see cref="ExplainEstimator.Options.Method"/>, an entry of <see cref="ExplanationMethods"/>).</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="options">The options.</param>
     public static ExplainEstimator Explain(this TransformsCatalog catalog, ExplainEstimator.Options options)

@@ -1,10 +1,14 @@
 using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.ML;
 
-/// <summary>Estimator of an <see cref="ExplainTransformer"/>: any method of the library (<see cref="ExplanationMethod"/>) as a batched saliency column.</summary>
+/// <summary>
+/// Estimator of an <see cref="ExplainTransformer"/>: any method of the registry (<see cref="ExplanationMethods.All"/>)
+/// as a batched saliency column — maps ([H, W]) as they are, input attributions reduced over channels.
+/// </summary>
 public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
 {
     private readonly EstimatorCore _core;
@@ -15,21 +19,22 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
     public ExplainEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!Enum.IsDefined(options.Method))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Method, "Unknown explanation method.");
-        }
-
         _core = new EstimatorCore(options, ExplainTransformer.KindName, options.Method, s =>
         {
             s.TargetLayer = options.TargetLayer;
             s.Reduction = options.Reduction;
             s.Absolute = options.Absolute;
             s.Samples = options.Samples;
+            s.Masks = options.Masks;
+            s.Window = options.Window;
+            s.Stride = options.Stride;
+            s.BaselineValue = options.BaselineValue;
+            s.Low = options.Low?.ToArray();
+            s.High = options.High?.ToArray();
             s.NoiseLevel = options.NoiseLevel;
             s.Seed = options.Seed;
             s.Steps = options.Steps;
-            s.Composite = options.Composite;
+            s.Composite = (options.Composite ?? throw new ArgumentNullException(nameof(options), "Composite must not be null.")).Name;
             s.Epsilon = options.Epsilon;
             s.LrpSeed = options.LrpSeed;
             s.Canonize = options.Canonize;
@@ -39,20 +44,20 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
     /// <summary>Options of an <see cref="ExplainEstimator"/>: the method and each method's parameters (ignored by the others).</summary>
     public sealed class Options : ExplainOptionsBase
     {
-        /// <summary>The method. Default <see cref="ExplanationMethod.GradCam"/>.</summary>
-        public ExplanationMethod Method { get; set; } = ExplanationMethod.GradCam;
+        /// <summary>The method: any entry of <see cref="ExplanationMethods"/>. Default <see cref="ExplanationMethods.GradCam"/>.</summary>
+        public ExplanationMethod Method { get; set; } = ExplanationMethods.GradCam;
 
         /// <summary>CAM methods and Guided Grad-CAM: the target layer; null (the default) chooses it automatically.</summary>
         public string? TargetLayer { get; set; }
 
-        /// <summary>CAM methods: optional column with the raw map at the layer's resolution [h, w].</summary>
+        /// <summary>CAM, FullGrad and attention methods: optional column with the raw map at the layer's (or patch grid's) resolution [h, w].</summary>
         public string? RawMapColumnName { get; set; }
 
-        /// <summary>Input attributions: how [C, H, W] becomes the saliency; null (the default): Σ for LRP, integrated gradients and input × gradient, max |·| for the others.</summary>
+        /// <summary>Input attributions: how [C, H, W] becomes the saliency; null (the default): Σ for methods that conserve the score (<see cref="ExplanationMethod.ConservesScore"/>: LRP, integrated gradients, input × gradient), max |·| for the others.</summary>
         public ChannelReduction? Reduction { get; set; }
 
-        /// <summary>Saliency: |gradient| (the default) or the signed gradient.</summary>
-        public bool Absolute { get; set; } = true;
+        /// <summary>Gradient methods: |gradient| or the signed gradient; null (the default): the method's own (saliency |·|, <see cref="ExplanationMethods.SignedGradient"/> signed).</summary>
+        public bool? Absolute { get; set; }
 
         /// <summary>SmoothGrad family: noisy samples per row. Default 50; at most <see cref="ExplainLimits.MaxSamples"/> of <see cref="ExplainOptionsBase.Limits"/>.</summary>
         public int Samples { get; set; } = 50;
@@ -63,14 +68,34 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         /// <summary>SmoothGrad family: the noise seed. Default 0.</summary>
         public int Seed { get; set; }
 
+        /// <summary>RISE: the number of random masks; null (the default): the method's default.</summary>
+        public int? Masks { get; set; }
+
+        /// <summary>Occlusion: the side of the square occluding window; null (the default): the method's default.</summary>
+        public int? Window { get; set; }
+
+        /// <summary>Occlusion: the stride along y and x; null (the default): the method's default.</summary>
+        public int? Stride { get; set; }
+
+        /// <summary>Occlusion: the value an occluded window is filled with; null (the default): the method's default.</summary>
+        public float? BaselineValue { get; set; }
+
         /// <summary>Integrated gradients: quadrature points. Default 50; at most <see cref="ExplainLimits.MaxSteps"/> of <see cref="ExplainOptionsBase.Limits"/>.</summary>
         public int Steps { get; set; } = 50;
 
-        /// <summary>LRP: the composite. Default <see cref="LrpCompositeKind.EpsilonPlus"/>.</summary>
-        public LrpCompositeKind Composite { get; set; } = LrpCompositeKind.EpsilonPlus;
+        /// <summary>LRP: the composite, an entry of <see cref="LrpComposites"/>. Default <see cref="LrpComposites.EpsilonPlus"/>.</summary>
+        public LrpCompositeDescriptor Composite { get; set; } = LrpComposites.EpsilonPlus;
 
-        /// <summary>LRP: ε. Default 1e-6.</summary>
-        public double Epsilon { get; set; } = 1e-6;
+        /// <summary>LRP: ε. Default <see cref="LrpComposite.DefaultEpsilon"/>.</summary>
+        public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
+
+#pragma warning disable CA1819 // Options in ML.NET's idiom: plain arrays.
+        /// <summary>LRP <see cref="LrpComposites.EpsilonGammaBox"/>: the input's lowest values (one, or one per channel).</summary>
+        public double[]? Low { get; set; }
+
+        /// <summary>LRP <see cref="LrpComposites.EpsilonGammaBox"/>: the input's highest values (one, or one per channel).</summary>
+        public double[]? High { get; set; }
+#pragma warning restore CA1819
 
         /// <summary>LRP: the output relevance. Default <see cref="LrpSeed.OneHot"/>.</summary>
         public LrpSeed LrpSeed { get; set; } = LrpSeed.OneHot;

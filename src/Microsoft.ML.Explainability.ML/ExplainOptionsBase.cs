@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.ML;
@@ -77,10 +78,11 @@ public abstract class ExplainOptionsBase
     /// <summary>Copies the options into the settings an explain transformer stores (checked by <see cref="ExplainSettingsValidator"/>).</summary>
     internal ExplainSettings ToSettings(string kind, ExplanationMethod method)
     {
+        ArgumentNullException.ThrowIfNull(method, "options.Method");
         return new ExplainSettings
         {
             Kind = kind,
-            Method = method,
+            Method = method.Name,
             OutputColumnName = OutputColumnName,
             InputColumnName = InputColumnName,
             InputShape = InputShape?.ToArray(),
@@ -98,7 +100,7 @@ public abstract class ExplainOptionsBase
         };
     }
 
-    /// <summary>The raw layer-map column of CAM methods (null for the others).</summary>
+    /// <summary>The raw layer-map column of methods with a layer-resolution map (null for the others).</summary>
     private protected virtual string? RawColumnName => null;
 
     /// <summary>The model: <see cref="Model"/>, else loaded from <see cref="ModelFile"/>.</summary>

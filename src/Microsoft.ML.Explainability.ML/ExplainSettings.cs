@@ -1,7 +1,6 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
-using Microsoft.ML.Explainability.Attribution;
-using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Lrp;
@@ -13,9 +12,16 @@ namespace Microsoft.ML.Explainability.ML;
 /// Everything an explain transformer needs besides the ONNX model, flat and JSON-serialisable: what
 /// <see cref="ExplainModelStore"/> writes as <c>settings.json</c> (with <see cref="Version"/>).
 /// </summary>
+/// <remarks>
+/// Version 2 stores the method's stable registry name (<see cref="Explainers.ExplanationMethod.Name"/>, e.g.
+/// "grad-cam") and the composite's name in <see cref="LrpComposites"/> (e.g. "epsilon-plus"). Version 1 stored the
+/// member names of the former ML-only enumerations ("GradCam", "IntegratedGradients"; "EpsilonPlus"), which are the
+/// field names of <see cref="ExplanationMethods"/> and <see cref="LrpComposites"/>: <see cref="FromJson"/> maps them
+/// through those fields, so the registries stay the only list.
+/// </remarks>
 internal sealed class ExplainSettings
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -29,7 +35,8 @@ internal sealed class ExplainSettings
     /// <summary>"GradCam", "Lrp", "GuidedBackprop" or "Explain": which transformer class is rebuilt.</summary>
     public string Kind { get; set; } = "Explain";
 
-    public ExplanationMethod Method { get; set; }
+    /// <summary>The method's stable name in <see cref="ExplanationMethods"/> (version 1: its field name there).</summary>
+    public string Method { get; set; } = ExplanationMethods.GradCam.Name;
 
     public string OutputColumnName { get; set; } = "Saliency";
 
@@ -41,6 +48,10 @@ internal sealed class ExplainSettings
     public float[]? Mean { get; set; }
 
     public float[]? Std { get; set; }
+
+    public double[]? Low { get; set; }
+
+    public double[]? High { get; set; }
 #pragma warning restore CA1819
 
     public string? TargetColumnName { get; set; }
@@ -57,7 +68,8 @@ internal sealed class ExplainSettings
 
     public ChannelReduction? Reduction { get; set; }
 
-    public bool Absolute { get; set; } = true;
+    /// <summary>Null: the method's default (|·| for saliency, signed for "gradient").</summary>
+    public bool? Absolute { get; set; }
 
     public int Samples { get; set; } = 50;
 
@@ -67,9 +79,22 @@ internal sealed class ExplainSettings
 
     public int Steps { get; set; } = 50;
 
-    public LrpCompositeKind Composite { get; set; }
+    /// <summary>RISE: random masks; null: the method's default.</summary>
+    public int? Masks { get; set; }
 
-    public double Epsilon { get; set; } = 1e-6;
+    /// <summary>Occlusion: the square window's side; null: the method's default.</summary>
+    public int? Window { get; set; }
+
+    /// <summary>Occlusion: the stride along y and x; null: the method's default.</summary>
+    public int? Stride { get; set; }
+
+    /// <summary>Occlusion: the value an occluded window is filled with; null: the method's default.</summary>
+    public float? BaselineValue { get; set; }
+
+    /// <summary>The composite's name in <see cref="LrpComposites"/> (version 1: its field name there).</summary>
+    public string Composite { get; set; } = LrpComposites.EpsilonPlus.Name;
+
+    public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
 
     public LrpSeed LrpSeed { get; set; }
 
@@ -83,16 +108,22 @@ internal sealed class ExplainSettings
 
     public int IntraOpThreads { get; set; }
 
+    /// <summary>The registry entry named by <see cref="Method"/>.</summary>
+    /// <exception cref="ArgumentException">No method has that name (the message lists them).</exception>
     [JsonIgnore]
-    public bool IsCam => Method <= ExplanationMethod.AblationCam;
+    public Explainers.ExplanationMethod Entry => ExplanationMethods.Find(Method);
 
-    /// <summary>The channel reduction in force: the given one, else Σ for LRP, integrated gradients and input × gradient (conservation), max |·| for the other gradients.</summary>
+    /// <summary>The composite named by <see cref="Composite"/>.</summary>
+    /// <exception cref="ArgumentException">No composite has that name (the message lists them).</exception>
     [JsonIgnore]
-    public ChannelReduction EffectiveReduction => Reduction ?? Method switch
-    {
-        ExplanationMethod.Lrp or ExplanationMethod.IntegratedGradients or ExplanationMethod.InputXGradient => ChannelReduction.Sum,
-        _ => ChannelReduction.MaxAbsolute,
-    };
+    public LrpCompositeDescriptor CompositeEntry => LrpComposites.Find(Composite);
+
+    /// <summary>
+    /// The channel reduction in force: the given one, else Σ for methods whose attributions conserve the score
+    /// (<see cref="Explainers.ExplanationMethod.ConservesScore"/>: LRP, integrated gradients, input × gradient), max |·| for the other input attributions.
+    /// </summary>
+    [JsonIgnore]
+    public ChannelReduction EffectiveReduction => Reduction ?? (Entry.ConservesScore ? ChannelReduction.Sum : ChannelReduction.MaxAbsolute);
 
     [JsonIgnore]
     public ExecutionOptions Execution => new()
@@ -103,29 +134,33 @@ internal sealed class ExplainSettings
         IntraOpThreads = IntraOpThreads,
     };
 
-    /// <summary>The registry entry of a CAM method (the enum member's name matches the entry's field name).</summary>
+    /// <summary>The settings the registry entry maps onto its explainer's options.</summary>
     [JsonIgnore]
-    public Explainers.ExplanationMethod CamMethod =>
-        (Explainers.ExplanationMethod?)typeof(ExplanationMethods).GetField(Method.ToString())?.GetValue(null) is { Family: Explainers.MethodFamily.Cam } m
-            ? m
-            : throw new InvalidOperationException($"{Method} is not a CAM method.");
-
-    public static ExplanationMethod FromCam(Explainers.ExplanationMethod method) =>
-        Enum.Parse<ExplanationMethod>(typeof(ExplanationMethods).GetFields().First(f => ReferenceEquals(f.GetValue(null), method)).Name);
-
-    [JsonIgnore]
-    public LrpComposite LrpComposite => Composite switch
+    public MethodSettings MethodSettings => new()
     {
-        LrpCompositeKind.EpsilonPlus => LrpComposite.EpsilonPlus(Epsilon),
-        LrpCompositeKind.EpsilonAlpha2Beta1 => LrpComposite.EpsilonAlpha2Beta1(Epsilon),
-        LrpCompositeKind.EpsilonPlusFlat => LrpComposite.EpsilonPlusFlat(Epsilon),
-        LrpCompositeKind.Epsilon => LrpComposite.Epsilon(Epsilon),
-        _ => throw new ArgumentOutOfRangeException(nameof(Composite), Composite, "Unknown LRP composite."),
+        TargetLayer = TargetLayer,
+        Output = ModelOutputName,
+        Execution = Execution,
+        Absolute = Absolute,
+        Samples = Samples,
+        NoiseLevel = NoiseLevel,
+        Seed = Seed,
+        Steps = Steps,
+        Masks = Masks,
+        Window = Window is { } w ? (w, w) : null,
+        Stride = Stride is { } st ? (st, st) : null,
+        BaselineValue = BaselineValue,
+        Composite = Composite,
+        Epsilon = Epsilon,
+        Low = Low,
+        High = High,
+        LrpSeed = LrpSeed,
+        Canonize = Canonize,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <exception cref="InvalidDataException">Not settings of a known version.</exception>
+    /// <exception cref="InvalidDataException">Not settings of a known version, or naming an unknown method or composite.</exception>
     public static ExplainSettings FromJson(string json)
     {
         ExplainSettings? settings;
@@ -140,9 +175,39 @@ internal sealed class ExplainSettings
 
         if (settings is null || settings.Version < 1 || settings.Version > CurrentVersion)
         {
-            throw new InvalidDataException($"The explain transformer's settings have version {settings?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library reads versions 1 to {CurrentVersion}.");
+            throw new InvalidDataException($"The explain transformer's settings have version {settings?.Version.ToString(CultureInfo.InvariantCulture) ?? "none"}; this library reads versions 1 to {CurrentVersion}.");
+        }
+
+        if (settings.Version == 1)
+        {
+            settings.Method = FieldValue<Explainers.ExplanationMethod>(typeof(ExplanationMethods), settings.Method)?.Name
+                ?? throw new InvalidDataException($"The version 1 settings name method '{settings.Method}', which this library does not know; methods: {string.Join(", ", FieldNames<Explainers.ExplanationMethod>(typeof(ExplanationMethods)))}.");
+            settings.Composite = FieldValue<LrpCompositeDescriptor>(typeof(LrpComposites), settings.Composite)?.Name
+                ?? throw new InvalidDataException($"The version 1 settings name LRP composite '{settings.Composite}', which this library does not know; composites: {string.Join(", ", FieldNames<LrpCompositeDescriptor>(typeof(LrpComposites)))}.");
+            settings.Version = CurrentVersion;
+        }
+
+        if (ExplanationMethods.TryFind(settings.Method) is null)
+        {
+            throw new InvalidDataException($"The explain transformer's settings name method '{settings.Method}'; methods: {string.Join(", ", ExplanationMethods.All.Select(m => m.Name))}.");
+        }
+
+        if (!LrpComposites.All.Any(c => string.Equals(c.Name, settings.Composite, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new InvalidDataException($"The explain transformer's settings name LRP composite '{settings.Composite}'; composites: {string.Join(", ", LrpComposites.All.Select(c => c.Name))}.");
         }
 
         return settings;
     }
+
+    /// <summary>The value of the public static field named <paramref name="name"/> of type <typeparamref name="T"/> (version 1's enumeration member names are these field names).</summary>
+    private static T? FieldValue<T>(Type registry, string? name)
+        where T : class
+    {
+        var field = string.IsNullOrEmpty(name) ? null : registry.GetField(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static);
+        return field?.FieldType == typeof(T) ? (T?)field.GetValue(null) : null;
+    }
+
+    private static IEnumerable<string> FieldNames<T>(Type registry) =>
+        registry.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(f => f.FieldType == typeof(T)).Select(f => f.Name);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
 
 namespace Microsoft.ML.Explainability.ML;
 
@@ -19,8 +21,10 @@ internal static class ExplainSettingsValidator
         limits.Check();
         RequireName(settings.OutputColumnName, nameof(settings.OutputColumnName));
         RequireName(settings.InputColumnName, nameof(settings.InputColumnName));
-        RequireDefined(settings.Method, nameof(settings.Method));
-        RequireDefined(settings.Composite, nameof(settings.Composite));
+        var method = ExplanationMethods.TryFind(settings.Method)
+            ?? throw OutOfRange($"Method is '{settings.Method}': it is not one of {string.Join(", ", ExplanationMethods.All.Select(m => m.Name))}.");
+        var composite = LrpComposites.All.FirstOrDefault(c => string.Equals(c.Name, settings.Composite, StringComparison.OrdinalIgnoreCase))
+            ?? throw OutOfRange($"Composite is '{settings.Composite}': it is not one of {string.Join(", ", LrpComposites.All.Select(c => c.Name))}.");
         RequireDefined(settings.LrpSeed, nameof(settings.LrpSeed));
         if (settings.Reduction is { } reduction)
         {
@@ -31,6 +35,29 @@ internal static class ExplainSettingsValidator
         RequireRange(settings.IntraOpThreads, 0, limits.MaxIntraOpThreads, nameof(settings.IntraOpThreads), nameof(limits.MaxIntraOpThreads));
         RequireRange(settings.Steps, 1, limits.MaxSteps, nameof(settings.Steps), nameof(limits.MaxSteps));
         RequireRange(settings.Samples, 1, limits.MaxSamples, nameof(settings.Samples), nameof(limits.MaxSamples));
+        RequirePositive(settings.Masks, nameof(settings.Masks));
+        RequirePositive(settings.Window, nameof(settings.Window));
+        RequirePositive(settings.Stride, nameof(settings.Stride));
+        if (settings.Masks > limits.MaxSamples)
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"Masks is {settings.Masks}: it must be at most {limits.MaxSamples} (ExplainLimits.MaxSamples; raise the limit explicitly for more)."));
+        }
+
+        if (settings.BaselineValue is { } baselineValue && !float.IsFinite(baselineValue))
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"BaselineValue is {baselineValue}: it must be finite."));
+        }
+
+        if (method == ExplanationMethods.Lrp && composite.NeedsBounds && (settings.Low is null || settings.High is null))
+        {
+            throw new ArgumentException($"The LRP composite '{composite.Name}' needs the input's bounds: set Low and High (one value, or one per channel).");
+        }
+
+        if ((settings.Low ?? []).Concat(settings.High ?? []).Any(v => !double.IsFinite(v)))
+        {
+            throw OutOfRange("Low and High must be finite.");
+        }
+
         if (settings.GpuDeviceId is < 0)
         {
             throw OutOfRange($"GpuDeviceId is {settings.GpuDeviceId}: it must be non-negative (or null for the CPU).");
@@ -67,9 +94,9 @@ internal static class ExplainSettingsValidator
             throw new ArgumentException($"The output column names must differ: {string.Join(", ", outputs.Select(n => $"'{n}'"))}.", nameof(settings));
         }
 
-        if (settings.RawMapColumnName is not null && !settings.IsCam)
+        if (settings.RawMapColumnName is not null && method.Layout != ExplanationLayout.Map)
         {
-            throw new ArgumentException($"A raw layer map exists only for CAM methods, not for {settings.Method}.", nameof(settings));
+            throw new ArgumentException($"A raw layer map exists only for methods whose result is a map at a layer's resolution (CAM, FullGrad, attention methods), not for '{method.Name}' ({method.Layout}).", nameof(settings));
         }
     }
 
@@ -81,6 +108,14 @@ internal static class ExplainSettingsValidator
         if (string.IsNullOrWhiteSpace(value))
         {
             throw new ArgumentException($"{name} must be a column name.");
+        }
+    }
+
+    private static void RequirePositive(int? value, string name)
+    {
+        if (value is < 1)
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"{name} is {value}: it must be positive (or null for the method's default)."));
         }
     }
 

@@ -41,8 +41,8 @@ public abstract class ExplainTransformerBase : ITransformer, IDisposable
     /// <summary>The saliency column.</summary>
     public string OutputColumnName => Settings.OutputColumnName;
 
-    /// <summary>The method run.</summary>
-    public ExplanationMethod Method => Settings.Method;
+    /// <summary>The method run (its registry entry).</summary>
+    public ExplanationMethod Method => _runner.Method;
 
     /// <summary>The model's input [C, H, W].</summary>
     public IReadOnlyList<long> InputShape => _runner.InputShape;

@@ -20,7 +20,12 @@ public sealed class GradCamEstimator : IEstimator<GradCamTransformer>
     public GradCamEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _core = new EstimatorCore(options, GradCamTransformer.KindName, ExplainSettings.FromCam(options.Method), s =>
+        if (options.Method is { Family: not MethodFamily.Cam } other)
+        {
+            throw new ArgumentException($"GradCamEstimator runs CAM methods; '{other.Name}' is a {other.Family} method (use ExplainEstimator for it). CAM methods: {string.Join(", ", ExplanationMethods.All.Where(m => m.Family == MethodFamily.Cam).Select(m => m.Name))}.", nameof(options));
+        }
+
+        _core = new EstimatorCore(options, GradCamTransformer.KindName, options.Method, s =>
         {
             s.TargetLayer = options.TargetLayer;
         });

@@ -16,7 +16,7 @@ public sealed class GuidedBackpropEstimator : IEstimator<GuidedBackpropTransform
     public GuidedBackpropEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _core = new EstimatorCore(options, GuidedBackpropTransformer.KindName, ExplanationMethod.GuidedBackprop, s => s.Reduction = options.Reduction);
+        _core = new EstimatorCore(options, GuidedBackpropTransformer.KindName, ExplanationMethods.GuidedBackprop, s => s.Reduction = options.Reduction);
     }
 
     /// <summary>Options of a <see cref="GuidedBackpropEstimator"/>.</summary>

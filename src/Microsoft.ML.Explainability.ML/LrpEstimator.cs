@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.ML;
@@ -17,9 +18,11 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
     public LrpEstimator(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _core = new EstimatorCore(options, LrpTransformer.KindName, ExplanationMethod.Lrp, s =>
+        _core = new EstimatorCore(options, LrpTransformer.KindName, ExplanationMethods.Lrp, s =>
         {
-            s.Composite = options.Composite;
+            s.Composite = (options.Composite ?? throw new ArgumentNullException(nameof(options), "Composite must not be null.")).Name;
+            s.Low = options.Low?.ToArray();
+            s.High = options.High?.ToArray();
             s.Epsilon = options.Epsilon;
             s.LrpSeed = options.Seed;
             s.Canonize = options.Canonize;
@@ -30,11 +33,19 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
     /// <summary>Options of an <see cref="LrpEstimator"/>.</summary>
     public sealed class Options : ExplainOptionsBase
     {
-        /// <summary>The composite of rules. Default <see cref="LrpCompositeKind.EpsilonPlus"/>.</summary>
-        public LrpCompositeKind Composite { get; set; } = LrpCompositeKind.EpsilonPlus;
+        /// <summary>The composite of rules, an entry of <see cref="LrpComposites"/>. Default <see cref="LrpComposites.EpsilonPlus"/>.</summary>
+        public LrpCompositeDescriptor Composite { get; set; } = LrpComposites.EpsilonPlus;
 
-        /// <summary>ε of the composite's ε rules. Default 1e-6.</summary>
-        public double Epsilon { get; set; } = 1e-6;
+        /// <summary>ε of the composite's ε rules. Default <see cref="LrpComposite.DefaultEpsilon"/>.</summary>
+        public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
+
+#pragma warning disable CA1819 // Options in ML.NET's idiom: plain arrays.
+        /// <summary><see cref="LrpComposites.EpsilonGammaBox"/>: the input's lowest values (one, or one per channel).</summary>
+        public double[]? Low { get; set; }
+
+        /// <summary><see cref="LrpComposites.EpsilonGammaBox"/>: the input's highest values (one, or one per channel).</summary>
+        public double[]? High { get; set; }
+#pragma warning restore CA1819
 
         /// <summary>The relevance put on the output. Default <see cref="LrpSeed.OneHot"/>.</summary>
         public LrpSeed Seed { get; set; } = LrpSeed.OneHot;

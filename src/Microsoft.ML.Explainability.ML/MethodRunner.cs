@@ -1,32 +1,27 @@
-using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
-using Microsoft.ML.Explainability.Lrp;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Explainability.ML;
 
 /// <summary>
-/// Runs one explanation method of the core library on a batch [N, C, H, W]: the adapter between the ML.NET layer
-/// and <see cref="CamExplainer"/>, <see cref="GradientExplainer"/>, <see cref="GuidedGradCam"/>,
-/// <see cref="IntegratedGradients"/> and <see cref="LrpExplainer"/>. Thread-safe as those are.
+/// Runs one registry method (<see cref="ExplanationMethods"/>) on a batch [N, C, H, W]: the explainer comes from
+/// <see cref="Explainers.ExplanationMethod.CreateExplainer"/> and every batch goes through
+/// <see cref="IExplainer.Explain"/>, so there is no per-method code here. Maps (<see cref="ExplanationLayout.Map"/>)
+/// are taken as they are; input attributions are reduced over channels (<see cref="ChannelReduction"/>).
+/// Thread-safe as the explainers are.
 /// </summary>
 internal sealed class MethodRunner : IDisposable
 {
-    private readonly ExplainSettings _settings;
-    private readonly Func<FloatTensor, long[], bool, BatchResult> _run;
-    private readonly IDisposable _explainer;
-    private readonly OnnxModel _model;
-    private readonly Lock _gate = new();
-    private InferenceSession? _forward;
-    private string _output = "";
+    private readonly IExplainer _explainer;
+    private readonly ChannelReduction _reduction;
 
+    /// <exception cref="ExecutionDeviceUnavailableException">CUDA was asked for, cannot be used, and FallbackToCpu is false.</exception>
+    /// <exception cref="ArgumentException">A raw layer-map column was asked of a method that has no layer-resolution map.</exception>
     public MethodRunner(OnnxModel model, ExplainSettings settings)
     {
-        _model = model;
-        _settings = settings;
+        Method = settings.Entry;
         InputShape = ModelInputShape(model);
         if (settings.InputShape is { } given && !given.SequenceEqual(InputShape))
         {
@@ -37,78 +32,44 @@ internal sealed class MethodRunner : IDisposable
         CheckNormalisation(settings.Mean, channels, nameof(settings.Mean));
         CheckNormalisation(settings.Std, channels, nameof(settings.Std));
         int height = (int)InputShape[1], width = (int)InputShape[2];
-        var execution = settings.Execution;
+        var methodSettings = settings.MethodSettings;
+        if (Method.Layout != ExplanationLayout.Map && settings.RawMapColumnName is not null)
+        {
+            throw new ArgumentException($"A raw layer map exists only for methods whose result is a map at a layer's resolution (CAM, FullGrad, attention methods), not for '{Method.Name}'.", nameof(settings));
+        }
 
-        // The device the sessions will run on: the same decision (and the same fall-back) as every session makes.
-        using (SessionOptionsFactory.Create(execution, out var provider, out var fallbackReason))
+        // The device the sessions will run on: the same decision (and the same fall-back) every session makes.
+        using (SessionOptionsFactory.Create(methodSettings.Execution, out var provider, out var fallbackReason))
         {
             ExecutionProvider = provider;
             FallbackReason = fallbackReason;
         }
 
-        if (settings.IsCam)
+        _explainer = Method.CreateExplainer(model, methodSettings);
+        try
         {
-            var cam = new CamExplainer(model, new CamOptions { Method = settings.CamMethod, TargetLayer = settings.TargetLayer, Output = settings.ModelOutputName, Execution = execution });
-            _explainer = cam;
-            _output = cam.Output;
-            Layer = cam.Layer;
-            MapDimensions = [height, width];
-            RawDimensions = [cam.Layer.Height, cam.Layer.Width];
-            _run = (batch, targets, scores) =>
+            Layer = _explainer switch
             {
-                var result = cam.Explain(batch, targets);
-                var classes = result.Targets!;
-                return new BatchResult(result.Maps.Data, result.RawMaps.Data, classes, scores ? ForwardScores(batch, classes) : null);
+                CamExplainer cam => cam.Layer,
+                GuidedGradCam guided => guided.Layer,
+                _ => null,
             };
-            return;
+            _reduction = settings.EffectiveReduction;
+            MapDimensions = Method.Layout == ExplanationLayout.Map || _reduction != ChannelReduction.None ? [height, width] : [channels, height, width];
+            if (settings.RawMapColumnName is not null)
+            {
+                RawDimensions = RawMapDimensions(height, width);
+            }
         }
-
-        if (settings.RawMapColumnName is not null)
+        catch
         {
-            throw new ArgumentException($"A raw layer map exists only for CAM methods, not for {settings.Method}.", nameof(settings));
-        }
-
-        var reduction = settings.EffectiveReduction;
-        MapDimensions = reduction == ChannelReduction.None ? [channels, height, width] : [height, width];
-        switch (settings.Method)
-        {
-            case ExplanationMethod.Lrp:
-                var lrp = new LrpExplainer(model, new LrpOptions { Composite = settings.LrpComposite, Seed = settings.LrpSeed, Canonize = settings.Canonize, Output = settings.ModelOutputName, Execution = execution });
-                _explainer = lrp;
-                _run = (batch, targets, _) =>
-                {
-                    var result = lrp.Explain(batch, targets);
-                    return new BatchResult(Reduce(result.Relevance, reduction), null, result.Targets!, result.TargetScores);
-                };
-                break;
-            case ExplanationMethod.GuidedGradCam:
-                var guided = new GuidedGradCam(model, new CamOptions { TargetLayer = settings.TargetLayer, Output = settings.ModelOutputName, Execution = execution });
-                _explainer = guided;
-                Layer = guided.Layer;
-                _run = (batch, targets, _) => FromAttribution(guided.Explain(batch, targets), reduction);
-                break;
-            case ExplanationMethod.IntegratedGradients:
-                // Steps were checked against ExplainLimits.MaxSteps (which the caller may have raised) by ExplainSettingsValidator.
-                var ig = new IntegratedGradients(model, new IntegratedGradientsOptions { Steps = settings.Steps, MaxSteps = Math.Max(settings.Steps, IntegratedGradientsOptions.DefaultMaxSteps), Output = settings.ModelOutputName, Execution = execution });
-                _explainer = ig;
-                _run = (batch, targets, _) => FromAttribution(ig.Explain(batch, targets), reduction);
-                break;
-            default:
-                var gradient = new GradientExplainer(model, new GradientOptions
-                {
-                    Method = GradientMethodOf(settings.Method),
-                    Absolute = settings.Absolute,
-                    Samples = settings.Samples,
-                    NoiseLevel = settings.NoiseLevel,
-                    Seed = settings.Seed,
-                    Output = settings.ModelOutputName,
-                    Execution = execution,
-                });
-                _explainer = gradient;
-                _run = (batch, targets, _) => FromAttribution(gradient.Explain(batch, targets), reduction);
-                break;
+            _explainer.Dispose();
+            throw;
         }
     }
+
+    /// <summary>The registry entry run.</summary>
+    public Explainers.ExplanationMethod Method { get; }
 
     /// <summary>The model's input [C, H, W].</summary>
     public long[] InputShape { get; }
@@ -119,7 +80,7 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>The saliency map's dimensions: [H, W], or [C, H, W] without channel reduction.</summary>
     public int[] MapDimensions { get; }
 
-    /// <summary>The raw layer map's dimensions [h, w] (CAM methods), else null.</summary>
+    /// <summary>The raw layer map's dimensions [h, w] when a raw column is asked for, else null.</summary>
     public int[]? RawDimensions { get; }
 
     /// <summary>The CAM target layer (CAM methods and Guided Grad-CAM), else null.</summary>
@@ -129,8 +90,32 @@ internal sealed class MethodRunner : IDisposable
 
     public int RawLength => RawDimensions?.Aggregate(1, (a, b) => a * b) ?? 0;
 
+    /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Why CUDA was not used although asked for, or null.</summary>
+    public string? FallbackReason { get; }
+
     /// <summary>Explains a batch [N, C, H, W] (already normalised) for the given targets (−1: predicted).</summary>
-    public BatchResult Run(FloatTensor batch, long[] targets, bool scores) => _run(batch, targets, scores);
+    /// <exception cref="InvalidOperationException">The score column is read but the method reports no target scores.</exception>
+    public BatchResult Run(FloatTensor batch, long[] targets, bool scores)
+    {
+        var explanation = _explainer.Explain(new ExplanationRequest(batch) { Targets = targets });
+        var maps = Method.Layout == ExplanationLayout.Map ? explanation.Values.Data : Reduce(explanation.Values, _reduction);
+        float[]? raw = null;
+        if (RawDimensions is not null)
+        {
+            raw = explanation.LayerMaps?.Data ?? throw new InvalidOperationException($"Method '{Method.Name}' returned no layer-resolution map.");
+        }
+
+        var classes = explanation.Targets ?? throw new InvalidOperationException($"Method '{Method.Name}' did not report the class it explained.");
+        if (scores && explanation.TargetScores is null)
+        {
+            throw new InvalidOperationException($"Method '{Method.Name}' does not report target scores, so the score column cannot be filled; leave ScoreColumnName null.");
+        }
+
+        return new BatchResult(maps, raw, classes, explanation.TargetScores);
+    }
 
     /// <summary>The model's single input [C, H, W] from its declared shape (batch dimension dropped).</summary>
     internal static long[] ModelInputShape(OnnxModel model)
@@ -166,21 +151,6 @@ internal sealed class MethodRunner : IDisposable
         }
     }
 
-    private static GradientMethod GradientMethodOf(ExplanationMethod method) => method switch
-    {
-        ExplanationMethod.Saliency => GradientMethod.Saliency,
-        ExplanationMethod.InputXGradient => GradientMethod.InputXGradient,
-        ExplanationMethod.SmoothGrad => GradientMethod.SmoothGrad,
-        ExplanationMethod.SmoothGradSquared => GradientMethod.SmoothGradSquared,
-        ExplanationMethod.VarGrad => GradientMethod.VarGrad,
-        ExplanationMethod.GuidedBackprop => GradientMethod.GuidedBackprop,
-        ExplanationMethod.Deconvnet => GradientMethod.Deconvnet,
-        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown explanation method."),
-    };
-
-    private static BatchResult FromAttribution(AttributionResult result, ChannelReduction reduction) =>
-        new(Reduce(result.Attributions, reduction), null, result.Targets!, result.TargetScores);
-
     /// <summary>[N, C, H, W] → [N, H, W] by the reduction (or unchanged for <see cref="ChannelReduction.None"/>).</summary>
     internal static float[] Reduce(FloatTensor attributions, ChannelReduction reduction)
     {
@@ -210,71 +180,22 @@ internal sealed class MethodRunner : IDisposable
         return result;
     }
 
+    public void Dispose() => _explainer.Dispose();
+
     /// <summary>
-    /// The explained output at each row's class, by a forward-only pass (CAM results carry no scores): only run when
-    /// the score column is read.
+    /// The layer-resolution map's [h, w]: the target layer's grid for CAM methods, else read from one explanation of
+    /// a zero image (FullGrad and attention methods report it only with a result).
     /// </summary>
-    private float[] ForwardScores(FloatTensor batch, long[] classes)
+    private int[] RawMapDimensions(int height, int width)
     {
-        InferenceSession session;
-        lock (_gate)
+        if (_explainer is CamExplainer cam)
         {
-            session = _forward ??= CreateForwardSession();
+            return [cam.Layer.Height, cam.Layer.Width];
         }
 
-        var inputName = session.InputMetadata.Keys.First();
-        using var input = OrtValue.CreateTensorValueFromMemory(batch.Data, batch.Shape);
-        using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, [inputName], [input], [_output]);
-        var logits = outputs[0].GetTensorDataAsSpan<float>();
-        int k = logits.Length / batch.BatchSize;
-        var scores = new float[batch.BatchSize];
-        for (int r = 0; r < scores.Length; r++)
-        {
-            scores[r] = logits[(r * k) + (int)classes[r]];
-        }
-
-        return scores;
-    }
-
-    private InferenceSession CreateForwardSession()
-    {
-        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        if (_settings.IntraOpThreads > 0)
-        {
-            options.IntraOpNumThreads = _settings.IntraOpThreads;
-        }
-
-        if (_settings.GpuDeviceId is { } device)
-        {
-            try
-            {
-                options.AppendExecutionProvider_CUDA(device);
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                if (!_settings.FallbackToCpu)
-                {
-                    throw new ExplainabilityException($"CUDA device {device} was requested but cannot be used ({e.Message}), and FallbackToCpu is false.", e);
-                }
-            }
-        }
-
-        return new InferenceSession(GradientModel.Prepare(_model).ToBytes(), options);
-    }
-
-    /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
-    public string ExecutionProvider { get; }
-
-    /// <summary>Why CUDA was not used although asked for, or null.</summary>
-    public string? FallbackReason { get; }
-
-    public void Dispose()
-    {
-        _explainer.Dispose();
-        lock (_gate)
-        {
-            _forward?.Dispose();
-        }
+        var probe = new FloatTensor(new float[InputLength], 1, InputShape[0], height, width);
+        var layerMaps = _explainer.Explain(new ExplanationRequest(probe)).LayerMaps
+            ?? throw new ArgumentException($"A raw layer map exists only for methods that compute one at a layer's resolution (CAM, FullGrad, attention methods); '{Method.Name}' does not.");
+        return [(int)layerMaps.Shape[^2], (int)layerMaps.Shape[^1]];
     }
 }

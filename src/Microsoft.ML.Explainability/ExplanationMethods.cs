@@ -99,11 +99,11 @@ public static class ExplanationMethods
         {
             var d = new IntegratedGradientsOptions();
             return new Attribution.IntegratedGradients(model, new IntegratedGradientsOptions { Steps = s.Steps ?? d.Steps, MaxSteps = Math.Max(s.Steps ?? d.Steps, d.MaxSteps), Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
-        });
+        }, conservesScore: true);
 
     /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
     public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", NotYetCompiled,
-        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Output = s.Output, Execution = s.Execution }));
+        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution }));
 
     /// <summary>Occlusion (Zeiler &amp; Fergus, ECCV 2014): the score drop when a sliding window is replaced by a baseline, averaged over the windows covering each element.</summary>
     public static readonly ExplanationMethod Occlusion = new("occlusion", "Occlusion", MethodFamily.Perturbation, ExplanationLayout.InputAttribution, typeof(OcclusionOptions), MethodNeeds.ForwardPasses, "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "score drop under sliding occluding windows", "it needs one forward pass per window position",
@@ -128,7 +128,7 @@ public static class ExplanationMethods
             var d = new LrpOptions();
             var composite = LrpComposites.Find(s.Composite ?? LrpComposites.EpsilonPlus.Name).Create(new LrpCompositeSettings { Epsilon = s.Epsilon, Low = s.Low, High = s.High });
             return new LrpExplainer(model, new LrpOptions { Composite = composite, Seed = s.LrpSeed ?? d.Seed, Canonize = s.Canonize ?? d.Canonize, Output = s.Output, Execution = s.Execution });
-        });
+        }, conservesScore: true);
 
     /// <summary>Attention rollout (Abnar &amp; Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020): the product over blocks of (I + Ā)/2, read at the class token; class-independent.</summary>
     public static readonly ExplanationMethod AttentionRollout = Attention("attention-rollout", "Attention rollout", "Abnar & Zuidema, Quantifying Attention Flow in Transformers, ACL 2020", "product of head-averaged attention with the identity (class-independent)", TransformerMethod.AttentionRollout);
@@ -158,7 +158,7 @@ public static class ExplanationMethods
 
     private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, MethodNeeds needs = MethodNeeds.Gradients) =>
         new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | needs, paper, summary, notCompilable,
-            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Output = s.Output, Execution = s.Execution }),
+            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution }),
             weighting);
 
     private static ExplanationMethod InputGradient(string name, string displayName, string paper, string summary, GradientMethod method, bool absolute, string? notCompilable) =>
@@ -168,7 +168,7 @@ public static class ExplanationMethods
                 var d = new GradientOptions();
                 return new GradientExplainer(model, new GradientOptions { Method = method, Absolute = s.Absolute ?? absolute, Samples = s.Samples ?? d.Samples, NoiseLevel = s.NoiseLevel ?? d.NoiseLevel, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
             },
-            mode: (method, absolute));
+            mode: (method, absolute), conservesScore: method == GradientMethod.InputXGradient);
 
     private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
         new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, NotYetCompiled,

@@ -37,16 +37,6 @@ public sealed class ErrorTests
         AssertError(Explain(_batch, Path.Combine(_folder, "a.npy"), method: "grad-kam"), ExitCodes.Usage, "Unknown method 'grad-kam'", "grad-cam, hires-cam");
 
     [TestMethod]
-    public void A_method_without_implementation_is_reported_not_available()
-    {
-        var missing = Methods.All.FirstOrDefault(m => !m.IsAvailable) ?? new ExplanationMethod("future-method", MapKind.Map, "", null);
-        var (code, message) = CliApp.Classify(Methods.NotAvailable(missing));
-        Assert.AreEqual(ExitCodes.NotAvailable, code);
-        StringAssert.Contains(message, $"Method '{missing.Name}' is not available");
-        StringAssert.Contains(message, "Available methods: grad-cam");
-    }
-
-    [TestMethod]
     public void Missing_model_file() =>
         AssertError(Explain(_batch, Path.Combine(_folder, "c.npy"), model: Path.Combine(_folder, "nope.onnx")), ExitCodes.BadInput, "nope.onnx", "does not exist");
 

@@ -1,8 +1,10 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Cli.Tests.Infrastructure;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.IO;
 using Microsoft.ML.Explainability.Lrp;
+using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx;
 using SkiaSharp;
 
@@ -161,31 +163,63 @@ public sealed class ExplainCommandTests
         Assert.IsTrue(Tool.MaxAbsDifference(Npy.ReadFloats(npyOutput).Data, saliency.Data) < 1e-3f, "image decoding, resizing and normalisation match the .npy batch");
     }
 
+    /// <summary>
+    /// The command line enumerates the core registry: every <see cref="ExplanationMethods.All"/> entry is listed by
+    /// <c>methods</c> (with its family, layout, compilability and paper) and explained by <c>explain</c> — CNN methods
+    /// on the fixture CNN, transformer methods on the fixture DeiT — with the registry's layout.
+    /// </summary>
     [TestMethod]
-    public void Every_listed_method_is_either_run_or_reported_not_available()
+    public void Every_registry_method_is_listed_by_methods_and_run_by_explain()
     {
+        var listing = Tool.Run("methods");
+        Assert.AreEqual(0, listing.ExitCode, listing.ToString());
+        var lines = listing.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var folder = Tool.TempFolder("explain-all");
         var input = Tool.SaveNpy(folder, "batch.npy", Tool.Batch(2));
-        var transformerMethods = new[] { "attention-rollout", "attention-gradient", "transformer-lrp" };
-        foreach (var method in Methods.All)
+        foreach (var method in ExplanationMethods.All)
         {
-            var model = transformerMethods.Contains(method.Name) ? "fmnist_deit.onnx" : "fmnist_cnn.onnx";
+            var line = lines.SingleOrDefault(l => l.Split("  ", 2)[0].Trim() == method.Name);
+            Assert.IsNotNull(line, $"'{method.Name}' is listed by `methods`:\n{listing.Output}");
+            StringAssert.Contains(line, method.Family.ToString());
+            StringAssert.Contains(line, method.Paper);
+            StringAssert.Contains(line, method.Compiles ? "compiles" : method.NotCompilableReason!);
+            StringAssert.Contains(line, method.Layout == ExplanationLayout.Map ? "map N×H×W" : "attribution N×C×H×W");
+
+            var model = method.Family == MethodFamily.VisionTransformer ? "fmnist_deit.onnx" : "fmnist_cnn.onnx";
             var output = Path.Combine(folder, method.Name + ".npy");
             var run = Tool.Run("explain", "--model", Tool.Model(model), "--input", input, "--method", method.Name, "--output", output, "--steps", "8", "--samples", "4", "--masks", "64", "--window", "7", "--stride", "7");
-            if (!method.IsAvailable)
-            {
-                Assert.AreEqual(ExitCodes.NotAvailable, run.ExitCode, run.ToString());
-                StringAssert.Contains(run.Error, "not available");
-                Assert.IsFalse(File.Exists(output), "no result is written for an unavailable method");
-                continue;
-            }
-
             Assert.AreEqual(0, run.ExitCode, $"{method.Name}: {run}");
             var values = Npy.ReadFloats(output);
-            long[] expected = method.Kind == MapKind.Map ? [2, 28, 28] : [2, 1, 28, 28];
+            long[] expected = method.Layout == ExplanationLayout.Map ? [2, 28, 28] : [2, 1, 28, 28];
             CollectionAssert.AreEqual(expected, values.Shape, method.Name);
             Assert.IsTrue(values.Data.All(float.IsFinite), method.Name);
         }
+
+        Assert.HasCount(ExplanationMethods.All.Count, lines.Where(l => !l.StartsWith("LRP composites", StringComparison.Ordinal)), "one line per method and nothing else");
+        StringAssert.Contains(listing.Output, string.Join(", ", LrpComposites.All.Select(c => c.Name)));
+    }
+
+    [TestMethod]
+    public void Raw_takes_the_layer_maps_and_is_refused_where_there_are_none()
+    {
+        var folder = Tool.TempFolder("explain-raw");
+        var input = Tool.SaveNpy(folder, "batch.npy", Tool.Batch(2));
+        var fullGrad = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "full-grad", "--raw", "--output", Path.Combine(folder, "fg.npy"));
+        Assert.AreEqual(0, fullGrad.ExitCode, fullGrad.ToString());
+        using (var explainer = ExplanationMethods.FullGrad.CreateExplainer(OnnxModel.Load(Tool.Model("fmnist_cnn.onnx"))))
+        {
+            var layerMaps = explainer.Explain(new ExplanationRequest(Tool.Batch(2))).LayerMaps!;
+            Assert.IsLessThan(1e-5f, Tool.MaxAbsDifference(Npy.ReadFloats(Path.Combine(folder, "fg.npy")).Data, layerMaps.Data));
+        }
+
+        var rise = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "rise", "--masks", "16", "--raw", "--output", Path.Combine(folder, "rise.npy"));
+        Assert.AreEqual(ExitCodes.Usage, rise.ExitCode, rise.ToString());
+        StringAssert.Contains(rise.Error, "'rise' has none");
+        Assert.IsFalse(File.Exists(Path.Combine(folder, "rise.npy")));
+
+        var lrp = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "lrp", "--raw", "--output", Path.Combine(folder, "lrp.npy"));
+        Assert.AreEqual(ExitCodes.Usage, lrp.ExitCode, lrp.ToString());
+        StringAssert.Contains(lrp.Error, "--raw");
     }
 
     [TestMethod]

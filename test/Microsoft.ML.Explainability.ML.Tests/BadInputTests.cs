@@ -144,7 +144,7 @@ public sealed class BadInputTests
         var ml = new MLContext(seed: 0);
         Assert.Throws<ArgumentException>(() => ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { ModelFile = TestData.CnnPath, BatchSize = 0 }));
         Assert.Throws<ArgumentException>(() => ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { ModelFile = TestData.CnnPath, Std = [0f] }));
-        Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.Lrp, RawMapColumnName = "Raw" }));
+        Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Lrp, RawMapColumnName = "Raw" }));
         var pixels = Pixels(ml);
         Assert.Throws<ArgumentException>(() => ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { ModelFile = TestData.CnnPath, Mean = [0f, 0f] }).Fit(pixels));
         Assert.Throws<InputMismatchException>(() => ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { ModelFile = TestData.CnnPath, InputShape = [3, 28, 28] }).Fit(pixels));

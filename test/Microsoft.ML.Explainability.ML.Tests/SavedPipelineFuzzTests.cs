@@ -11,7 +11,7 @@ public sealed class SavedPipelineFuzzTests
     [TestMethod]
     public void Random_byte_flips_and_truncations_end_in_InvalidDataException_or_a_loaded_pipeline()
     {
-        var saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.Saliency, BatchSize = 4 });
+        var saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Saliency, BatchSize = 4 });
         var ml = new MLContext(seed: 0);
         var random = new Random(20261129);
         var clock = Stopwatch.StartNew();

@@ -21,7 +21,7 @@ public sealed class SavedPipelineLimitsTests
     public static void Setup(TestContext context)
     {
         _ = context;
-        _saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.Saliency, BatchSize = 4 });
+        _saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Saliency, BatchSize = 4 });
     }
 
     /// <summary>The saved file with one field of part1/settings.json replaced.</summary>
@@ -45,7 +45,7 @@ public sealed class SavedPipelineLimitsTests
     /// <summary>The message fresh options with the same value get: loading must run the same validation.</summary>
     private static string ConstructionMessage(Action<ExplainEstimator.Options> tamper)
     {
-        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.Saliency, BatchSize = 4 };
+        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Saliency, BatchSize = 4 };
         tamper(options);
         var ml = new MLContext(seed: 0);
         return Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(options)).Message;
@@ -93,7 +93,8 @@ public sealed class SavedPipelineLimitsTests
     public void Other_tampered_fields_are_refused()
     {
         StringAssert.Contains(LoadFails(WithSetting("Samples", 100_000_000)).Message, "Samples is 100000000");
-        StringAssert.Contains(LoadFails(WithSetting("Method", 999)).Message, "Method is 999");
+        StringAssert.Contains(LoadFails(WithSetting("Method", "grad-kam")).Message, "grad-kam");
+        StringAssert.Contains(LoadFails(WithSetting("Composite", "epsilon-minus")).Message, "epsilon-minus");
         StringAssert.Contains(LoadFails(WithSetting("OutputColumnName", null)).Message, "OutputColumnName must be a column name");
         StringAssert.Contains(LoadFails(WithSetting("NoiseLevel", "NaN")).Message, "settings.json");
         StringAssert.Contains(LoadFails(WithSetting("Std", new JsonArray(0f))).Message, "Std");
@@ -111,7 +112,7 @@ public sealed class SavedPipelineLimitsTests
         Assert.HasCount(2, PipelineTests.Read(loaded.Transform(SavedPipelines.Data(ml, 2)), "Saliency"));
 
         // The same bound, raised on fresh options.
-        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.Saliency, BatchSize = 5000 };
+        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Saliency, BatchSize = 5000 };
         Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(options));
         options.Limits = ExplainLimits.Default with { MaxBatchSize = 8192 };
         Assert.IsNotNull(ml.Transforms.Explain(options));
@@ -136,11 +137,11 @@ public sealed class SavedPipelineLimitsTests
         Assert.IsLessThan(5_000L, clock.ElapsedMilliseconds, "the default bound keeps the set-up short");
         var ml = new MLContext(seed: 0);
         var data = SavedPipelines.Data(ml, 1);
-        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethod.IntegratedGradients, Steps = 5_000 };
+        var options = new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.IntegratedGradients, Steps = 5_000 };
         StringAssert.Contains(Assert.Throws<ArgumentException>(() => ml.Transforms.Explain(options)).Message, "Steps is 5000");
         options.Limits = ExplainLimits.Default with { MaxSteps = 5_000 };
         using var fitted = ml.Transforms.CopyColumns("Pixels", "Input").Append(ml.Transforms.Explain(options)).Fit(data);
-        Assert.AreEqual(ExplanationMethod.IntegratedGradients, fitted.LastTransformer.Method);
+        Assert.AreEqual(ExplanationMethods.IntegratedGradients, fitted.LastTransformer.Method);
     }
 
     [TestMethod]

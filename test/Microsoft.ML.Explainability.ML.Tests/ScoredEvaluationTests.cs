@@ -47,7 +47,7 @@ public sealed class ScoredEvaluationTests
             .Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
             .Append(ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { OutputColumnName = "GradCam", InputColumnName = "Pixels", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] }))
-            .Append(ml.Transforms.Explain(new ExplainEstimator.Options { Method = ExplanationMethod.Saliency, OutputColumnName = "Saliency", InputColumnName = "Pixels", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] }))
+            .Append(ml.Transforms.Explain(new ExplainEstimator.Options { Method = ExplanationMethods.Saliency, OutputColumnName = "Saliency", InputColumnName = "Pixels", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] }))
             .Fit(data).Transform(data);
     }
 
@@ -153,7 +153,7 @@ public sealed class ScoredEvaluationTests
         }).ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
         var scored = ml.Transforms.ExplainGradCam(new GradCamEstimator.Options { OutputColumnName = "GradCam", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] })
-            .Append(ml.Transforms.Explain(new ExplainEstimator.Options { Method = ExplanationMethod.Saliency, OutputColumnName = "Saliency", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] }))
+            .Append(ml.Transforms.Explain(new ExplainEstimator.Options { Method = ExplanationMethods.Saliency, OutputColumnName = "Saliency", ModelFile = TestData.CnnPath, Mean = [TestData.Mean], Std = [TestData.Std] }))
             .Fit(data).Transform(data);
         var result = scored.Evaluate(Options(mask: "Mask"));
         var frame = result.PerSample;

@@ -51,7 +51,7 @@ internal sealed class CommonOptions
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Random seed (SmoothGrad noise, evaluation subsets).", DefaultValueFactory = _ => 0 };
 
-    public Option<string> Composite { get; } = new("--composite") { Description = "LRP composite: epsilon-plus (default), epsilon-alpha2-beta1, epsilon-gamma-box, epsilon-plus-flat.", DefaultValueFactory = _ => "epsilon-plus" };
+    public Option<string> Composite { get; } = new("--composite") { Description = $"LRP composite: {string.Join(", ", Lrp.Composites.LrpComposites.All.Select(c => c.Name))} (default {Lrp.Composites.LrpComposites.EpsilonPlus.Name}).", DefaultValueFactory = _ => Lrp.Composites.LrpComposites.EpsilonPlus.Name };
 
     public Option<string> Low { get; } = new("--low") { Description = "LRP epsilon-gamma-box: lowest input value (one, or one per channel; default: the batch minimum)." };
 
@@ -129,7 +129,7 @@ internal sealed class CommonOptions
             Samples = samples,
             Noise = noise,
             Seed = result.GetValue(Seed),
-            Composite = result.GetValue(Composite) ?? "epsilon-plus",
+            Composite = result.GetValue(Composite) ?? Lrp.Composites.LrpComposites.EpsilonPlus.Name,
             Low = Inputs.ImageOptions.ParseFloats(result.GetValue(Low), "--low"),
             High = Inputs.ImageOptions.ParseFloats(result.GetValue(High), "--high"),
             Window = result.GetValue(Window),

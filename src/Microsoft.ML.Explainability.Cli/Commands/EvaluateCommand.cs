@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.Explainability.Cli.Inputs;
 using Microsoft.ML.Explainability.Evaluation;
+using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Reports;
 using Microsoft.ML.Explainability.Runtime;
 
@@ -90,14 +91,14 @@ internal static class EvaluateCommand
         {
             foreach (var method in methods)
             {
-                var result = method.Compute(model.Model, batch.Tensor, targets, options);
-                var values = AsInputShaped(result.Values, method.Kind, batch.Tensor);
+                var result = Methods.Compute(method, model.Model, batch.Tensor, targets, options);
+                var values = AsInputShaped(result.Values, method.Layout, batch.Tensor);
                 explanations.Add((method.Name, result.Values, values));
                 var resolved = scorer.ResolveTargets(batch.Tensor, targets ?? result.Targets, cancel);
                 using var context = new MetricContext
                 {
                     Model = model.Model, Scorer = scorer, Inputs = batch.Tensor, Explanations = values, Targets = resolved, Masks = masks,
-                    Explain = (m, x, t) => AsInputShaped(method.Compute(m, x, t, options).Values, method.Kind, x),
+                    Explain = (m, x, t) => AsInputShaped(Methods.Compute(method, m, x, t, options).Values, method.Layout, x),
                     Convention = convention, Seed = options.Seed, CurveSteps = curveSteps, CancellationToken = cancel,
                 };
                 MetricRegistry.Evaluate(report, method.Name, context, descriptors, metric => progress($"{method.Name} {metric}"));
@@ -130,9 +131,9 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Explanations in the inputs' shape: an N×H×W map is spread evenly over the C channels (its channel sum is the map).</summary>
-    public static FloatTensor AsInputShaped(FloatTensor values, MapKind kind, FloatTensor inputs)
+    public static FloatTensor AsInputShaped(FloatTensor values, ExplanationLayout layout, FloatTensor inputs)
     {
-        if (kind == MapKind.InputAttribution || values.Shape.SequenceEqual(inputs.Shape))
+        if (layout == ExplanationLayout.InputAttribution || values.Shape.SequenceEqual(inputs.Shape))
         {
             return values;
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Explainers;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class ExplainCommand
         var options = new CommonOptions();
         var method = new Option<string>("--method") { Description = "The method (see `methods`)." };
         var outputOption = new Option<string>("--output", "-o") { Description = "OUT.npy, or a folder for PNG overlays plus the .npy." };
-        var raw = new Option<bool>("--raw") { Description = "CAM and attention methods: the layer-resolution map before ReLU and normalisation (N×h×w)." };
+        var raw = new Option<bool>("--raw") { Description = "CAM, FullGrad and attention methods: the layer-resolution map before ReLU and normalisation (N×h×w)." };
         var command = new Command("explain", "Explain a batch with one method; write a .npy (exact layout: N×H×W maps or N×C×H×W attributions) or a folder of PNG overlays plus the .npy.");
         options.AddInputOptions(command);
         command.Options.Add(method);
@@ -28,15 +29,10 @@ internal static class ExplainCommand
         command.SetAction(result =>
         {
             var chosen = Methods.Find(CommonOptions.Required(result, method, "one of " + string.Join(", ", Methods.All.Select(m => m.Name))));
-            if (!chosen.IsAvailable)
-            {
-                throw Methods.NotAvailable(chosen);
-            }
-
             bool isRaw = result.GetValue(raw);
-            if (isRaw && chosen.Kind != MapKind.Map)
+            if (isRaw && chosen.Layout != ExplanationLayout.Map)
             {
-                throw new CliException(ExitCodes.Usage, $"--raw applies to CAM and attention methods; '{chosen.Name}' gives input attributions (N×C×H×W).");
+                throw new CliException(ExitCodes.Usage, $"--raw applies to methods with a layer-resolution map (CAM, FullGrad and attention methods); '{chosen.Name}' gives input attributions (N×C×H×W).");
             }
 
             var target = CommonOptions.Required(result, outputOption, "OUT.npy or an output folder");
@@ -65,11 +61,11 @@ internal static class ExplainCommand
         return command;
     }
 
-    /// <summary>Explains <paramref name="batch"/> (finite values only, see <see cref="ExplanationMethod.Compute"/>) and prints what was done.</summary>
+    /// <summary>Explains <paramref name="batch"/> (finite values only, see <see cref="Methods.Compute"/>) and prints what was done.</summary>
     public static MethodResult Compute(ModelFile model, InputBatch batch, ExplanationMethod method, long[]? targets, MethodOptions options, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
-        var result = method.Compute(model.Model, batch.Tensor, targets, options);
+        var result = Methods.Compute(method, model.Model, batch.Tensor, targets, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{method.Name}: {batch.Tensor.BatchSize} rows {batch.Tensor.ShapeText} -> {result.Values.ShapeText} in {clock.ElapsedMilliseconds} ms{(result.Detail is null ? "" : "; " + result.Detail)}"));
         return result;
     }
@@ -89,7 +85,7 @@ internal static class ExplainCommand
         for (int row = 0; row < batch.Tensor.BatchSize; row++)
         {
             options.Cancellation.ThrowIfCancellationRequested();
-            var png = OutputFiles.OverlayPng(batch, result.Values, method.Kind, row);
+            var png = OutputFiles.OverlayPng(batch, result.Values, options.Raw ? ExplanationLayout.Map : method.Layout, row);
             if (png is null)
             {
                 break;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML.Explainability.Cli.Compile;
 using Microsoft.ML.Explainability.Cli.Inputs;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
@@ -107,8 +108,7 @@ internal static class QuickStartCommand
     /// <summary>Runs a compiled model with ONNX Runtime alone and returns its saliency output.</summary>
     public static float[] RunCompiled(string path, string input, FloatTensor batch)
     {
-        using var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        using var session = new InferenceSession(path, sessionOptions);
+        using var session = SessionOptionsFactory.CreateSession(OnnxModel.Load(path), ExecutionOptions.Default, out _, out _);
         using var value = OrtValue.CreateTensorValueFromMemory(batch.Data, batch.Shape);
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, [input], [value], [ExplanationCompiler.SaliencyOutput]);
@@ -161,7 +161,7 @@ internal static class QuickStartCommand
             for (int r = 0; r < rows; r++)
             {
                 var tiles = new List<byte[]> { InputPng(batch.Display, r) };
-                tiles.AddRange(MethodNames.Select(m => OutputFiles.OverlayPng(batch, results[m].Values, Methods.Require(m).Kind, r)!));
+                tiles.AddRange(MethodNames.Select(m => OutputFiles.OverlayPng(batch, results[m].Values, Methods.Require(m).Layout, r)!));
                 for (int c = 0; c < tiles.Count; c++)
                 {
                     using var tile = SKImage.FromEncodedData(tiles[c]);

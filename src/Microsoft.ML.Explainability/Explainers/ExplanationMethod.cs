@@ -26,9 +26,11 @@ public sealed class ExplanationMethod
         string? notCompilableReason,
         Func<ExplanationMethod, OnnxModel, MethodSettings, IExplainer> create,
         Func<CamWeighting>? weighting = null,
-        object? mode = null)
+        object? mode = null,
+        bool conservesScore = false)
     {
         Mode = mode;
+        ConservesScore = conservesScore;
         Name = name;
         DisplayName = displayName;
         Family = family;
@@ -68,6 +70,14 @@ public sealed class ExplanationMethod
 
     /// <summary>Why it cannot be compiled to one standalone ONNX graph, or null when it can.</summary>
     public string? NotCompilableReason { get; }
+
+    /// <summary>
+    /// Whether its input attributions are meant to add up to the target score (completeness: Σᵢ Rᵢ ≈ y(x) for LRP
+    /// with conserving rules, Σᵢ IGᵢ = y(x) − y(baseline) for integrated gradients, and Σᵢ xᵢ·∂y/∂xᵢ = y(x) for input ×
+    /// gradient on bias-free piecewise-linear networks). Such attributions are summed over channels into a map; the
+    /// others (plain gradients) take max |·| over channels, as Simonyan et al. do.
+    /// </summary>
+    public bool ConservesScore { get; }
 
     /// <summary>Whether the explanation compiler can write it as one standalone ONNX graph.</summary>
     public bool Compiles => NotCompilableReason is null;

@@ -22,8 +22,7 @@ internal sealed class ForwardRunner : IDisposable
         _options.Validate();
         _outputs = outputs.Distinct(StringComparer.Ordinal).ToArray();
         var model = prepared.WithOutputs(_outputs);
-        using var sessionOptions = SessionOptionsFactory.Create(options, out _, out _);
-        _session = OrtSessions.Create(model, sessionOptions);
+        _session = SessionOptionsFactory.CreateSession(model, options, out _, out _);
         Inputs = _session.InputMetadata.Keys.ToArray();
     }
 

@@ -17,6 +17,9 @@ public sealed class MethodSettings
     /// <summary>CAM and Guided Grad-CAM: the target layer's tensor; null chooses it automatically.</summary>
     public string? TargetLayer { get; init; }
 
+    /// <summary>CAM and Guided Grad-CAM: the target layer's layout, overriding the one read from the graph; null infers it.</summary>
+    public LayerLayout? Layout { get; init; }
+
     /// <summary>The output explained; null takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 

@@ -5,11 +5,13 @@ namespace Microsoft.ML.Explainability.Onnx;
 /// <summary>Creates ONNX Runtime sessions from in-memory models, turning load failures into <see cref="InvalidOnnxModelException"/>.</summary>
 internal static class OrtSessions
 {
-    public static InferenceSession Create(OnnxModel model, SessionOptions options)
+    public static InferenceSession Create(OnnxModel model, SessionOptions options) => Create(model.ToBytes(), options);
+
+    public static InferenceSession Create(byte[] model, SessionOptions options)
     {
         try
         {
-            return new InferenceSession(model.ToBytes(), options);
+            return new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {

@@ -16,17 +16,16 @@ public sealed class GradientSession : IDisposable
     private readonly string[] _outputNames;
 
     /// <summary>Creates the session.</summary>
-    /// <exception cref="ExplainabilityException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
+    /// <exception cref="ExecutionDeviceUnavailableException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
     public GradientSession(GradientModel model, ExecutionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? ExecutionOptions.Default;
         _options.Validate();
         Model = model;
-        using var sessionOptions = SessionOptionsFactory.Create(_options, out var provider, out var fallbackReason);
+        _session = SessionOptionsFactory.CreateSession(model.Model, _options, out var provider, out var fallbackReason);
         ExecutionProvider = provider;
         FallbackReason = fallbackReason;
-        _session = OrtSessions.Create(model.Model, sessionOptions);
         _outputNames = _session.OutputMetadata.Keys.ToArray();
     }
 

@@ -1,21 +1,73 @@
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Explainability.Runtime;
 
 /// <summary>
-/// ONNX Runtime session options from <see cref="ExecutionOptions"/>: optimisation level, thread counts, error-only
-/// logging, and the CUDA provider with fall-back to the CPU. Shared by <see cref="GradientSession"/> and the
-/// explainers' forward-only sessions so both run under the same settings.
+/// The one place ONNX Runtime sessions are configured, used by the core's explainers, the ML.NET transformers, the
+/// evaluation harness's <c>ModelScorer</c> and the command line: <see cref="ExecutionOptions.OptimizationLevel"/>,
+/// intra- and inter-op thread counts, error-only logging, and the CUDA provider with one fall-back behaviour — when
+/// CUDA is asked for but cannot be used (when the provider is appended or when the session is created), the session
+/// runs on the CPU if <see cref="ExecutionOptions.FallbackToCpu"/> is true, else
+/// <see cref="ExecutionDeviceUnavailableException"/> is thrown.
 /// </summary>
-internal static class SessionOptionsFactory
+public static class SessionOptionsFactory
 {
-    /// <summary>Creates the options (the caller disposes them).</summary>
+    /// <summary>ONNX Runtime's name of the CUDA provider.</summary>
+    public const string CudaProvider = "CUDAExecutionProvider";
+
+    /// <summary>ONNX Runtime's name of the CPU provider.</summary>
+    public const string CpuProvider = "CPUExecutionProvider";
+
+    /// <summary>Creates the session options (the caller disposes them).</summary>
     /// <param name="options">The execution options.</param>
-    /// <param name="provider">"CUDAExecutionProvider" or "CPUExecutionProvider".</param>
+    /// <param name="provider"><see cref="CudaProvider"/> or <see cref="CpuProvider"/>.</param>
     /// <param name="fallbackReason">Why CUDA was not used although asked for, or null.</param>
-    /// <exception cref="ExplainabilityException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
-    public static SessionOptions Create(ExecutionOptions options, out string provider, out string? fallbackReason)
+    /// <exception cref="ExecutionDeviceUnavailableException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
+    public static SessionOptions Create(ExecutionOptions options, out string provider, out string? fallbackReason) =>
+        Create(options, useGpu: true, out provider, out fallbackReason);
+
+    /// <summary>
+    /// Creates a session over <paramref name="model"/> with <see cref="Create(ExecutionOptions, out string, out string?)"/>'s
+    /// options; a CUDA failure while the session is created falls back (or throws) the same way.
+    /// </summary>
+    /// <param name="model">The model (not modified).</param>
+    /// <param name="options">The execution options.</param>
+    /// <param name="provider"><see cref="CudaProvider"/> or <see cref="CpuProvider"/>: where the session runs.</param>
+    /// <param name="fallbackReason">Why CUDA was not used although asked for, or null.</param>
+    /// <exception cref="ExecutionDeviceUnavailableException">CUDA was asked for, cannot be used, and <see cref="ExecutionOptions.FallbackToCpu"/> is false.</exception>
+    /// <exception cref="InvalidOnnxModelException">ONNX Runtime refuses the model on the CPU.</exception>
+    public static InferenceSession CreateSession(OnnxModel model, ExecutionOptions options, out string provider, out string? fallbackReason)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var bytes = model.ToBytes();
+        using (var sessionOptions = Create(options, out provider, out fallbackReason))
+        {
+            if (provider != CudaProvider)
+            {
+                return OrtSessions.Create(bytes, sessionOptions);
+            }
+
+            try
+            {
+                return new InferenceSession(bytes, sessionOptions);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                // The provider was appended but the device failed when the session was made (driver, memory, kernel).
+                int device = options.GpuDeviceId!.Value;
+                fallbackReason = Unavailable(options, device, e);
+            }
+        }
+
+        using var cpu = Create(options, useGpu: false, out provider, out _);
+        return OrtSessions.Create(bytes, cpu);
+    }
+
+    private static SessionOptions Create(ExecutionOptions options, bool useGpu, out string provider, out string? fallbackReason)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = options.OptimizationLevel,
@@ -31,27 +83,40 @@ internal static class SessionOptionsFactory
             sessionOptions.InterOpNumThreads = options.InterOpThreads;
         }
 
-        provider = "CPUExecutionProvider";
+        provider = CpuProvider;
         fallbackReason = null;
-        if (options.GpuDeviceId is { } device)
+        if (useGpu && options.GpuDeviceId is { } device)
         {
             try
             {
                 sessionOptions.AppendExecutionProvider_CUDA(device);
-                provider = "CUDAExecutionProvider";
+                provider = CudaProvider;
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
-                if (!options.FallbackToCpu)
+                try
+                {
+                    fallbackReason = Unavailable(options, device, e);
+                }
+                catch
                 {
                     sessionOptions.Dispose();
-                    throw new ExplainabilityException($"CUDA device {device} was requested but cannot be used ({e.Message}), and FallbackToCpu is false.", e);
+                    throw;
                 }
-
-                fallbackReason = $"CUDA device {device} unavailable: {e.Message}";
             }
         }
 
         return sessionOptions;
+    }
+
+    /// <summary>The fall-back reason, or the exception when there is no fall-back.</summary>
+    private static string Unavailable(ExecutionOptions options, int device, Exception e)
+    {
+        if (!options.FallbackToCpu)
+        {
+            throw new ExecutionDeviceUnavailableException(device, $"CUDA device {device} was requested but cannot be used ({e.Message}), and FallbackToCpu is false.", e);
+        }
+
+        return $"CUDA device {device} unavailable: {e.Message}";
     }
 }

@@ -177,7 +177,7 @@ public sealed class BadInputTests
         var result = session.Run(TestAssets.FashionMnistBatch(2));
         Assert.AreEqual(2, result.Targets!.Length);
 
-        var e = Assert.ThrowsExactly<ExplainabilityException>(() => new GradientSession(model, new ExecutionOptions { GpuDeviceId = 0, FallbackToCpu = false }));
+        var e = Assert.ThrowsExactly<ExecutionDeviceUnavailableException>(() => new GradientSession(model, new ExecutionOptions { GpuDeviceId = 0, FallbackToCpu = false }));
         StringAssert.Contains(e.Message, "CUDA device 0");
     }
 }
