@@ -86,8 +86,8 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         /// <summary>LRP: the composite, an entry of <see cref="LrpComposites"/>. Default <see cref="LrpComposites.EpsilonPlus"/>.</summary>
         public LrpCompositeDescriptor Composite { get; set; } = LrpComposites.EpsilonPlus;
 
-        /// <summary>LRP: ε. Default <see cref="LrpComposite.DefaultEpsilon"/>.</summary>
-        public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
+        /// <summary>LRP: ε. Default <see cref="Explainability.Lrp.Rules.LrpRules.DefaultEpsilon"/>.</summary>
+        public double Epsilon { get; set; } = Explainability.Lrp.Rules.LrpRules.DefaultEpsilon;
 
 #pragma warning disable CA1819 // Options in ML.NET's idiom: plain arrays.
         /// <summary>LRP <see cref="LrpComposites.EpsilonGammaBox"/>: the input's lowest values (one, or one per channel).</summary>

@@ -94,7 +94,7 @@ internal sealed class ExplainSettings
     /// <summary>The composite's name in <see cref="LrpComposites"/> (version 1: its field name there).</summary>
     public string Composite { get; set; } = LrpComposites.EpsilonPlus.Name;
 
-    public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
+    public double Epsilon { get; set; } = Explainability.Lrp.Rules.LrpRules.DefaultEpsilon;
 
     public LrpSeed LrpSeed { get; set; }
 

@@ -36,8 +36,8 @@ public sealed class LrpEstimator : IEstimator<LrpTransformer>
         /// <summary>The composite of rules, an entry of <see cref="LrpComposites"/>. Default <see cref="LrpComposites.EpsilonPlus"/>.</summary>
         public LrpCompositeDescriptor Composite { get; set; } = LrpComposites.EpsilonPlus;
 
-        /// <summary>ε of the composite's ε rules. Default <see cref="LrpComposite.DefaultEpsilon"/>.</summary>
-        public double Epsilon { get; set; } = LrpComposite.DefaultEpsilon;
+        /// <summary>ε of the composite's ε rules. Default <see cref="Explainability.Lrp.Rules.LrpRules.DefaultEpsilon"/>.</summary>
+        public double Epsilon { get; set; } = Explainability.Lrp.Rules.LrpRules.DefaultEpsilon;
 
 #pragma warning disable CA1819 // Options in ML.NET's idiom: plain arrays.
         /// <summary><see cref="LrpComposites.EpsilonGammaBox"/>: the input's lowest values (one, or one per channel).</summary>

@@ -41,12 +41,13 @@ public static class ExplanationMethods
     /// <summary>
     /// Eigen-CAM (Muhammad &amp; Yeasin, "Eigen-CAM: Class Activation Map using Principal Components", IJCNN 2020): A as an
     /// (h·w)×k matrix, columns centred, projected on its first right singular vector v₁; class-independent. The SVD
-    /// leaves the sign of v₁ free (pytorch-grad-cam's is whatever LAPACK returns): ours is fixed so that the uncentred
-    /// activations project to a positive sum.
+    /// leaves the sign of v₁ free (pytorch-grad-cam's is whatever LAPACK returns, so its maps can come out inverted): ours
+    /// is fixed by one rule shared with Eigen-Grad-CAM and KPCA-CAM — the projection's largest-magnitude value is positive
+    /// (Seg-Eigen-CAM's Eq. 13).
     /// </summary>
     public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), NeedsSvd, MethodNeeds.None);
 
-    /// <summary>Eigen-Grad-CAM (pytorch-grad-cam, after Muhammad &amp; Yeasin, IJCNN 2020): Eigen-CAM's projection applied to G ⊙ A (class-dependent).</summary>
+    /// <summary>Eigen-Grad-CAM (pytorch-grad-cam, after Muhammad &amp; Yeasin, IJCNN 2020): Eigen-CAM's projection applied to G ⊙ A (class-dependent), with Eigen-CAM's sign rule.</summary>
     public static readonly ExplanationMethod EigenGradCam = Weighting("eigen-grad-cam", "Eigen-Grad-CAM", "pytorch-grad-cam EigenGradCAM, after Muhammad & Yeasin, IJCNN 2020", "first principal component of G * A", () => new EigenCamWeighting(onGradientTimesActivation: true), NeedsSvd);
 
     /// <summary>
@@ -58,12 +59,54 @@ public static class ExplanationMethods
 
     /// <summary>
     /// Ablation-CAM (Desai &amp; Ramaswamy, "Ablation-CAM", WACV 2020): wₖ = (y − yₖ)/y with yₖ the score when channel k is
-    /// set to 0 — or, as pytorch-grad-cam does when the layer's minimum is not 0, to min − 1e7; map = Σₖ wₖ Aᵏ.
+    /// filled by <see cref="CamOptions.AblationFill"/>: by default as pytorch-grad-cam (0 when the layer's minimum is 0, else
+    /// min − 1e7), or always 0 as in the paper; map = Σₖ wₖ Aᵏ.
     /// </summary>
     public static readonly ExplanationMethod AblationCam = Weighting("ablation-cam", "Ablation-CAM", "Desai & Ramaswamy, Ablation-CAM, WACV 2020", "channel weights from ablated forward passes", () => new AblationCamWeighting(), NeedsForwardPerChannel, MethodNeeds.ForwardPasses);
 
     /// <summary>Random-CAM (pytorch-grad-cam's RandomCAM; a sanity-check baseline after Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018): wₖ ~ U[−1, 1); map = Σₖ wₖ Aᵏ.</summary>
     public static readonly ExplanationMethod RandomCam = Weighting("random-cam", "Random-CAM", "Adebayo et al., Sanity Checks for Saliency Maps, NeurIPS 2018", "random channel weights (a baseline)", () => new RandomCamWeighting(), "its weights are random numbers drawn in C#", MethodNeeds.None);
+
+    /// <summary>
+    /// KPCA-CAM (Karmani et al., "KPCA-CAM: Visual Explainability of Deep Computer Vision Models using Kernel PCA", IEEE MMSP
+    /// 2024), pytorch-grad-cam's defaults: the centred activations X [(h·w), C] projected on the first kernel principal
+    /// component of the sigmoid kernel tanh(γ·xᵢ·xⱼ + 1), γ = 1/C: map = √λ₁·u₁ of the centred kernel matrix, with
+    /// Eigen-CAM's sign rule (largest-magnitude value positive, as scikit-learn's); class-independent.
+    /// </summary>
+    public static readonly ExplanationMethod KpcaCam = Weighting("kpca-cam", "KPCA-CAM", "Karmani et al., KPCA-CAM, IEEE MMSP 2024", "first kernel principal component (sigmoid kernel) of the activations (class-independent)", () => new KernelPcaCamWeighting(), "it needs an eigendecomposition of a kernel matrix, which has no standard ONNX operator", MethodNeeds.None);
+
+    /// <summary>
+    /// FEM (Fuad et al., "Features understanding in 3D CNNs for actions recognition in video", IPTA 2020), as pytorch-grad-cam:
+    /// wₖ = mean_ij [Aᵏᵢⱼ &gt; μₖ + 2σₖ] (a k-sigma binary mask, k = 2, spatial mean and population σ); map = Σₖ wₖ Aᵏ; class-independent.
+    /// </summary>
+    public static readonly ExplanationMethod Fem = Weighting("fem", "FEM", "Fuad et al., Features understanding in 3D CNNs, IPTA 2020", "channel weights = share of cells above mean + 2 std (class-independent)", () => new FemWeighting(k: 2), NotYetCompiled, MethodNeeds.None);
+
+    /// <summary>
+    /// Finer-CAM (Zhang et al., "Finer-CAM: Spotting the Difference Reveals Finer Details for Visual Explanation", CVPR 2025),
+    /// pytorch-grad-cam's defaults: Grad-CAM of the score s = Σⱼ pⱼ(y_c − α yⱼ)/(Σⱼ pⱼ + 1e-9), p = softmax(y), α = 1, over
+    /// the 3 classes j whose logits are closest to the target's.
+    /// </summary>
+    public static readonly ExplanationMethod FinerCam = Weighting("finer-cam", "Finer-CAM", "Zhang et al., Finer-CAM, CVPR 2025", "Grad-CAM of the target logit minus its most similar classes' logits", () => new FinerCamWeighting(alpha: 1, comparisons: 3), "its explained score depends on which classes are closest, chosen from the outputs at run time", MethodNeeds.Gradients | MethodNeeds.ForwardPasses);
+
+    /// <summary>
+    /// SS-CAM (Wang et al., "SS-CAM: Smoothed Score-CAM for Sharper Visual Feature Localization", arXiv 2020), torch-cam's
+    /// defaults: wₖ = softmaxₖ((1/35)·Σₛ (y((Mᵏ + 𝒩(0, 2²)) ⊙ x) − y(x))), Mᵏ the min-max normalised channel upsampled
+    /// bilinearly (half-pixel); map = Σₖ wₖ Aᵏ.
+    /// </summary>
+    public static readonly ExplanationMethod SsCam = Weighting("ss-cam", "SS-CAM", "Wang et al., SS-CAM: Smoothed Score-CAM, arXiv 2020", "Score-CAM weights averaged over noisy masks", () => new SsCamWeighting(), NeedsForwardPerChannel, MethodNeeds.ForwardPasses);
+
+    /// <summary>
+    /// IS-CAM (Naidu et al., "IS-CAM: Integrated Score-CAM for axiomatic-based explanations", arXiv 2020), torch-cam's
+    /// defaults: wₖ = softmaxₖ((1/10)·Σₛ (y(cₛ·Mᵏ ⊙ x) − y(x))), cₛ = Σᵢ₌₁ˢ i/10, s = 1 … 10; map = Σₖ wₖ Aᵏ.
+    /// </summary>
+    public static readonly ExplanationMethod IsCam = Weighting("is-cam", "IS-CAM", "Naidu et al., IS-CAM: Integrated Score-CAM, arXiv 2020", "Score-CAM weights integrated over scaled masks", () => new IsCamWeighting(), NeedsForwardPerChannel, MethodNeeds.ForwardPasses);
+
+    /// <summary>
+    /// Smooth Grad-CAM++ (Omeiza et al., "Smooth Grad-CAM++: An Enhanced Inference Level Visualization Technique for Deep
+    /// Convolutional Neural Network Models", arXiv 2019), torch-cam's defaults (4 samples, σ = 0.3): D₂, D₃ the means of
+    /// G², G³ over noisy inputs; α = D₂/(2D₂ + Σᵢⱼ D₃·A + 1e-8); wₖ = Σᵢⱼ α·ReLU(G); map = Σₖ wₖ Aᵏ.
+    /// </summary>
+    public static readonly ExplanationMethod SmoothGradCamPlusPlus = Weighting("smooth-grad-cam-plus-plus", "Smooth Grad-CAM++", "Omeiza et al., Smooth Grad-CAM++, arXiv 2019", "Grad-CAM++ with gradient powers averaged over noisy inputs", () => new SmoothGradCamPlusPlusWeighting(), "it needs gradient passes at several noisy inputs");
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", NotYetCompiled,
@@ -158,7 +201,7 @@ public static class ExplanationMethods
 
     private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, MethodNeeds needs = MethodNeeds.Gradients) =>
         new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | needs, paper, summary, notCompilable,
-            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution }),
+            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution, Samples = s.Samples, NoiseLevel = s.NoiseLevel, Seed = s.Seed ?? 0 }),
             weighting);
 
     private static ExplanationMethod InputGradient(string name, string displayName, string paper, string summary, GradientMethod method, bool absolute, string? notCompilable) =>

@@ -7,9 +7,9 @@ namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
 /// Ablation-CAM's channel weights (Desai &amp; Ramaswamy 2020, pytorch-grad-cam's <c>AblationCAM</c>):
-/// wₖ = (y − yₖ)/y with y the target score and yₖ the score when channel k of the layer is replaced by 0 if the
-/// image's minimum activation at the layer is 0, else by that minimum − 1e7 (pytorch-grad-cam's
-/// <c>AblationLayer</c>). The ablation happens inside the graph: a mask input [N, C] (one-hot row per ablated
+/// wₖ = (y − yₖ)/y with y the target score and yₖ the score when channel k of the layer is replaced by the
+/// <see cref="AblationFill"/>: by default 0 if the image's minimum activation at the layer is 0, else that minimum − 1e7
+/// (pytorch-grad-cam's <c>AblationLayer</c>); or always 0 (the paper). The ablation happens inside the graph: a mask input [N, C] (one-hot row per ablated
 /// channel) drives a Where in front of the layer's consumers, so the N·C ablated passes run in batches.
 /// A target score y of exactly 0 gives infinite weights, as in the reference.
 /// </summary>
@@ -20,13 +20,15 @@ internal sealed class AblationCamWeighting : CamWeighting
     /// <summary>The prepared model with the layer's consumers reading the ablated layer.</summary>
     public override bool UsesGradients => false;
 
+    public override bool RunsModel => true;
+
     public override FloatTensor RawMaps(CamBatch batch)
     {
-        var ablation = batch.Sessions.Get("ablation", () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer), [batch.Model.Output], batch.Execution));
+        var ablation = batch.Sessions.Get("ablation", () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer, batch.Options.AblationFill), [batch.Model.Output], batch.Execution));
         return WeightedSums(batch, Compute(ablation, batch.Model.Input, batch.Model.Output, batch.Input, batch.Layer, batch.Scores, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
     }
 
-    public static OnnxModel BuildModel(OnnxModel prepared, TargetLayer layer)
+    public static OnnxModel BuildModel(OnnxModel prepared, TargetLayer layer, AblationFill fill = AblationFill.PyTorchGradCam)
     {
         var proto = prepared.Proto.Clone();
         var graph = proto.Graph;
@@ -45,10 +47,19 @@ internal sealed class AblationCamWeighting : CamWeighting
             _ => emitter.Int64s(0, layer.Channels, 1, 1),
         });
         var ablate = emitter.Node("Greater", [broadcast, emitter.Scalar(0.5)]);
-        var rowMin = emitter.ReduceMin(layer.Name, tokens ? [1, 2] : [1, 2, 3], keepDims: true);
-        var isZero = emitter.Node("Equal", [rowMin, emitter.Scalar(0)]);
-        var fill = emitter.Where(isZero, emitter.Scalar(0), emitter.Sub(rowMin, emitter.Scalar(1e7)));
-        var ablated = emitter.Where(ablate, fill, layer.Name);
+        string value;
+        if (fill == AblationFill.Zero)
+        {
+            value = emitter.Scalar(0);
+        }
+        else
+        {
+            var rowMin = emitter.ReduceMin(layer.Name, tokens ? [1, 2] : [1, 2, 3], keepDims: true);
+            var isZero = emitter.Node("Equal", [rowMin, emitter.Scalar(0)]);
+            value = emitter.Where(isZero, emitter.Scalar(0), emitter.Sub(rowMin, emitter.Scalar(1e7)));
+        }
+
+        var ablated = emitter.Where(ablate, value, layer.Name);
 
         for (int i = 0; i < original; i++)
         {

@@ -32,7 +32,16 @@ internal sealed class CamBatch
 
     public required ExecutionOptions Execution { get; init; }
 
+    /// <summary>The explainer's options (method-specific settings such as <see cref="CamOptions.AblationFill"/>).</summary>
+    public required CamOptions Options { get; init; }
+
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// For weightings that need gradients at other inputs (Smooth Grad-CAM++): the layer's activations and gradients,
+    /// channels-first, for an input batch and its per-row classes or seed. Null when the method does not use gradients.
+    /// </summary>
+    public Func<FloatTensor, long[]?, FloatTensor?, (float[] Activations, float[] Gradients)>? GradientsAt { get; init; }
 
     public int Rows => Input.BatchSize;
 

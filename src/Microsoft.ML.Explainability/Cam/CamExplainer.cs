@@ -93,14 +93,26 @@ public sealed class CamExplainer : IExplainer
     private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         _sessions.ThrowIfDisposed();
+        float[]? ownScores = null;
+        long[]? ownClasses = null;
+        if (seed is null && _weighting.ExplainsOwnScore)
+        {
+            // A method explaining its own score of the outputs (Finer-CAM) turns it into a seed from a first forward pass.
+            var first = Forward().Run(batch, cancellationToken)[_model.Output];
+            var classes = ExplainedModel.Resolve(targets!, first);
+            if (_weighting.ScoreSeed(first, classes) is var (ownSeed, scores))
+            {
+                (seed, ownScores, ownClasses) = (ownSeed, scores, classes);
+            }
+        }
+
         float[] a;
         float[]? g = null;
         long[]? resolved;
         FloatTensor outputs;
         if (_weighting.UsesGradients)
         {
-            var session = Session(seed is not null);
-            var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
+            var result = RunGradients(batch, targets, seed, cancellationToken);
             a = Layer.ToChannelsFirst(result.Outputs[Layer.Name]);
             g = Layer.ToChannelsFirst(result.Gradients[Layer.Name]);
             resolved = result.Targets;
@@ -108,8 +120,7 @@ public sealed class CamExplainer : IExplainer
         }
         else
         {
-            var forward = _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution));
-            var result = forward.Run(batch, cancellationToken);
+            var result = Forward().Run(batch, cancellationToken);
             a = Layer.ToChannelsFirst(result[Layer.Name]);
             outputs = result[_model.Output];
             resolved = seed is null ? ExplainedModel.Resolve(targets!, outputs) : null;
@@ -127,12 +138,27 @@ public sealed class CamExplainer : IExplainer
             Seed = seed,
             Sessions = _sessions,
             Execution = _options.Execution,
+            Options = _options,
             Cancellation = cancellationToken,
+            GradientsAt = _weighting.UsesGradients ? (x, t, s) =>
+            {
+                var r = RunGradients(x, t, s, cancellationToken);
+                return (Layer.ToChannelsFirst(r.Outputs[Layer.Name]), Layer.ToChannelsFirst(r.Gradients[Layer.Name]));
+            }
+            : null,
         });
         var (height, width) = _model.ImageSize;
         var maps = CamMaps.PostProcess(raw, height > 0 ? height : Layer.Height, width > 0 ? width : Layer.Width);
-        return new CamResult(Method, Layer, maps, raw, resolved, ExplainedModel.Scores(outputs, resolved, seed));
+        return new CamResult(Method, Layer, maps, raw, resolved ?? ownClasses, ownScores ?? ExplainedModel.Scores(outputs, resolved, seed));
     }
+
+    private GradientResult RunGradients(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken) =>
+        seed is null
+            ? Session(false).Run(batch, targets, cancellationToken)
+            : Session(true).Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
+
+    private ForwardRunner Forward() =>
+        _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution));
 
     private GradientSession Session(bool givenSeed) =>
         _sessions.Get(givenSeed ? "seed" : "class", () => new GradientSession(

@@ -14,7 +14,7 @@ public static class CamMaps
     /// (pytorch-grad-cam's <c>get_cam_image</c>; Captum's <c>LayerGradCam</c> with <c>relu_attributions=False</c>).
     /// See <see cref="ExplanationMethods"/> for each formula.
     /// </summary>
-    /// <param name="method">A CAM method of <see cref="ExplanationMethods"/> other than those that run the model (Score-CAM, Ablation-CAM).</param>
+    /// <param name="method">A CAM method of <see cref="ExplanationMethods"/> other than those that run the model (Score-CAM, Ablation-CAM, SS-CAM, IS-CAM, Smooth Grad-CAM++, Finer-CAM).</param>
     /// <param name="activations">A, [N, C, h, w].</param>
     /// <param name="gradients">G = ∂y/∂A, [N, C, h, w]; may be null for Eigen-CAM.</param>
     public static FloatTensor Raw(ExplanationMethod method, FloatTensor activations, FloatTensor? gradients)
@@ -34,9 +34,9 @@ public static class CamMaps
         }
 
         var (n, c, h, w) = ((int)activations.Shape[0], (int)activations.Shape[1], (int)activations.Shape[2], (int)activations.Shape[3]);
-        if (method.Needs.HasFlag(MethodNeeds.ForwardPasses))
+        if (weighting.RunsModel)
         {
-            throw new ArgumentOutOfRangeException(nameof(method), method.Name, $"{method.DisplayName} needs forward passes of the model; use CamExplainer.");
+            throw new ArgumentOutOfRangeException(nameof(method), method.Name, $"{method.DisplayName} runs the model (forward or gradient passes, or a score of its outputs); use CamExplainer.");
         }
 
         return weighting.MapEachImage(activations.Data, gradients?.Data, n, c, h, w);

@@ -31,4 +31,19 @@ public sealed class CamOptions
 
     /// <summary>Backward rules for the layer gradients; <see cref="GradientRuleRegistry.Default"/> gives true gradients.</summary>
     public GradientRuleRegistry Rules { get; init; } = GradientRuleRegistry.Default;
+
+    /// <summary>Ablation-CAM: the value of an ablated channel. Default <see cref="Cam.AblationFill.PyTorchGradCam"/>.</summary>
+    public AblationFill AblationFill { get; init; } = AblationFill.PyTorchGradCam;
+
+    /// <summary>
+    /// SS-CAM, IS-CAM and Smooth Grad-CAM++: the number of noisy (or integration) samples per image; null keeps the
+    /// method's torch-cam default (35, 10 and 4).
+    /// </summary>
+    public int? Samples { get; init; }
+
+    /// <summary>SS-CAM and Smooth Grad-CAM++: σ of the Gaussian noise (absolute, as torch-cam); null keeps the default (2.0 and 0.3).</summary>
+    public double? NoiseLevel { get; init; }
+
+    /// <summary>SS-CAM and Smooth Grad-CAM++: the seed of the noise, so that maps are reproducible.</summary>
+    public int Seed { get; init; }
 }

@@ -14,6 +14,19 @@ internal abstract class CamWeighting
     /// <summary>Whether the method reads the gradients (Eigen-CAM, Score-CAM and Ablation-CAM do not).</summary>
     public virtual bool UsesGradients => true;
 
+    /// <summary>Whether the method runs the model itself (forward or gradient passes, or a score of the outputs), so that its maps cannot come from given activations and gradients alone.</summary>
+    public virtual bool RunsModel => false;
+
+    /// <summary>
+    /// For a method that explains its own score of the outputs rather than the class logit (Finer-CAM): per row, the
+    /// seed ∂s/∂output at the current outputs and the score s; the explainer then explains ⟨seed, output⟩, whose
+    /// gradient at the layer equals that of s. Null (the default): the class logit is explained.
+    /// </summary>
+    public virtual (FloatTensor Seed, float[] Scores)? ScoreSeed(FloatTensor outputs, long[] classes) => null;
+
+    /// <summary>Whether <see cref="ScoreSeed"/> is used (it costs a forward pass before the gradient pass).</summary>
+    public virtual bool ExplainsOwnScore => false;
+
     /// <summary>The raw maps [N, h, w] of a batch (before ReLU and normalisation); by default <see cref="Map"/> image by image.</summary>
     public virtual FloatTensor RawMaps(CamBatch batch) =>
         MapEachImage(batch.Activations, batch.Gradients, batch.Rows, batch.Channels, batch.Height, batch.Width);

@@ -4,9 +4,8 @@ namespace Microsoft.ML.Explainability.Cam;
 /// Eigen-CAM (Muhammad &amp; Yeasin 2020) as pytorch-grad-cam's <c>get_2d_projection</c>: X = A as an (h·w)×k matrix
 /// (NaN set to 0), columns centred, map = X·v₁ with v₁ its first right singular vector. Eigen-Grad-CAM applies the
 /// same to G ⊙ A. v₁ is the top eigenvector of XᵀX (or Xᵀu₁/‖Xᵀu₁‖ from XXᵀ when h·w &lt; k), found by cyclic Jacobi
-/// rotations in float64. Sign: the SVD leaves it free (NumPy's choice is arbitrary) and the centred projection always
-/// sums to 0, so v₁ is oriented to make the uncentred rows project to a positive sum (column means · v₁ &gt; 0); when
-/// that is 0 the largest-magnitude map value is made positive.
+/// rotations in float64. Sign: the SVD leaves it free (NumPy's choice is arbitrary); <see cref="ComponentSign"/> makes the
+/// projection's largest-magnitude value positive.
 /// </summary>
 internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWeighting
 {
@@ -56,32 +55,10 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
             projection[p] = s;
         }
 
-        double orientation = 0, meanNorm = 0;
-        for (int k = 0; k < channels; k++)
-        {
-            orientation += mean[k] * v1[k];
-            meanNorm += mean[k] * mean[k];
-        }
-
-        double sign;
-        if (Math.Abs(orientation) > 1e-12 * Math.Sqrt(meanNorm))
-        {
-            sign = Math.Sign(orientation);
-        }
-        else
-        {
-            int largest = 0;
-            for (int p = 1; p < cells; p++)
-            {
-                largest = Math.Abs(projection[p]) > Math.Abs(projection[largest]) ? p : largest;
-            }
-
-            sign = projection[largest] < 0 ? -1 : 1;
-        }
-
+        ComponentSign.Orient(projection);
         for (int p = 0; p < cells; p++)
         {
-            map[p] = (float)(sign * projection[p]);
+            map[p] = (float)projection[p];
         }
     }
 

@@ -14,6 +14,8 @@ internal sealed class ScoreCamWeighting : CamWeighting
 {
     public override bool UsesGradients => false;
 
+    public override bool RunsModel => true;
+
     public override FloatTensor RawMaps(CamBatch batch) =>
         WeightedSums(batch, Compute(batch.Forward(), batch.Model.Output, batch.Input, batch.Activations, batch.Layer, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
 

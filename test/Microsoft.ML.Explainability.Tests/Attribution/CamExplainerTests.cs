@@ -244,6 +244,12 @@ public sealed class CamExplainerTests
                 Assert.Inconclusive($"{method} on {file}: backward rule missing ({e.OpType}).");
                 return;
             }
+            catch (TargetLayerException e) when (method == ExplanationMethods.Fem && layer.Height * layer.Width <= 5)
+            {
+                // FEM's 2-sigma masks are empty on a grid of ≤ 5 cells (MobileNet's 2×2): refused, not an all-zero map.
+                StringAssert.Contains(e.Message, "FEM");
+                continue;
+            }
 
             CollectionAssert.AreEqual(new long[] { 2, 28, 28 }, result.Maps.Shape, $"{file} {method}");
             CollectionAssert.AreEqual(new long[] { 2, layer.Height, layer.Width }, result.RawMaps.Shape, $"{file} {method}");

@@ -106,10 +106,11 @@ public sealed class CamWeightingTests
     }
 
     [TestMethod]
-    public void EigenCam_projects_a_rank_one_activation_on_its_direction_with_a_positive_sum()
+    public void EigenCam_projects_a_rank_one_activation_on_its_direction_with_its_largest_value_positive()
     {
         // A[k, p] = mean_k + u_p·s_k: centred, the matrix is (u − ū)sᵀ, whose first right singular vector is ±s/|s|;
-        // the projection is (u − ū)|s|, oriented so that mean·v > 0 (mean and s both positive here).
+        // the projection is ±(u − ū)|s| (|s| = 1), oriented so that its largest-magnitude value is positive: u − ū has
+        // max 3 − 0.4167 = 2.58 and min −2.42, so it keeps its sign.
         double[] u = [3, -1, 0.5, 2, -2, 0];
         double[] s = [0.6, 0.8, 0.0];
         double[] mean = [1, 2, 0.5];
@@ -129,7 +130,7 @@ public sealed class CamWeightingTests
             Assert.AreEqual(u[p] - uMean, raw.Data[p], 1e-4, $"cell {p}");
         }
 
-        // Flipping the direction s leaves the map unchanged (the sign is fixed by the column means).
+        // Negating the spatial pattern negates u − ū, whose largest magnitude is then negative: the rule flips it back.
         for (int k = 0; k < 3; k++)
         {
             for (int p = 0; p < 6; p++)
@@ -141,7 +142,23 @@ public sealed class CamWeightingTests
         raw = CamMaps.Raw(ExplanationMethods.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
         for (int p = 0; p < 6; p++)
         {
-            Assert.AreEqual(-(u[p] - uMean), raw.Data[p], 1e-4, $"flipped, cell {p}");
+            Assert.AreEqual(u[p] - uMean, raw.Data[p], 1e-4, $"negated pattern, cell {p}");
+        }
+
+        // A pattern whose largest magnitude is a negative value comes out with that value positive.
+        double[] v = [-3, 1, 0.5, 1, 0.5, 0];
+        for (int k = 0; k < 3; k++)
+        {
+            for (int p = 0; p < 6; p++)
+            {
+                data[(k * 6) + p] = (float)(mean[k] + (v[p] * s[k]));
+            }
+        }
+
+        raw = CamMaps.Raw(ExplanationMethods.EigenCam, new FloatTensor(data, 1, 3, 2, 3), null);
+        for (int p = 0; p < 6; p++)
+        {
+            Assert.AreEqual(-(v[p] - v.Average()), raw.Data[p], 1e-4, $"negative extreme, cell {p}");
         }
     }
 
