@@ -42,7 +42,7 @@ public static class ExplanationMethods
     /// Eigen-CAM (Muhammad &amp; Yeasin, "Eigen-CAM: Class Activation Map using Principal Components", IJCNN 2020): A as an
     /// (h·w)×k matrix, columns centred, projected on its first right singular vector v₁; class-independent. The SVD
     /// leaves the sign of v₁ free (pytorch-grad-cam's is whatever LAPACK returns): ours is fixed so that the uncentred
-    /// activations project to a positive sum.
+    /// activations project to a positive sum. Compiled, v₁ comes from a fixed number of power iterations in the graph.
     /// </summary>
     public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), usesGradients: false);
 

@@ -88,6 +88,7 @@ public sealed class CompileCommandTests
                 Assert.AreEqual(0, code, $"node failed: {stdout}\n{stderr}");
                 using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
                 double difference = json.RootElement.GetProperty("maxAbsDiff").GetDouble();
+                Console.WriteLine($"Node.js {method} (targets: {withTargets}): max |Δ| = {difference:E2}");
                 Assert.IsTrue(difference <= Tolerance, $"{method} (targets: {withTargets}) in Node.js: max |Δ| = {difference}");
                 var classes = json.RootElement.GetProperty("explainedClass").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 Assert.AreEqual(4, classes.Length);
