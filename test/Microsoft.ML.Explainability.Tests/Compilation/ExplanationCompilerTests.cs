@@ -59,6 +59,26 @@ public sealed class ExplanationCompilerTests
         Assert.IsTrue(expected.Values.Data.Any(v => v != 0) || method == ExplanationMethods.VarGrad, $"{name}: a non-trivial explanation");
     }
 
+    /// <summary>The power iteration of compiled Eigen-CAM, including the sign rule, on other architectures than the CNN.</summary>
+    [TestMethod]
+    [DataRow("fmnist_resnet.onnx", "eigen-cam")]
+    [DataRow("fmnist_resnet.onnx", "eigen-grad-cam")]
+    [DataRow("fmnist_mobilenet.onnx", "eigen-cam")]
+    [DataRow("fmnist_deit.onnx", "grad-cam-plus-plus")]
+    public void Compiled_cams_reproduce_the_library_on_other_architectures(string modelName, string name)
+    {
+        var method = ExplanationMethods.Find(name);
+        var model = OnnxModel.Load(TestAssets.ModelPath(modelName));
+        var batch = TestAssets.FashionMnistBatch(3);
+        var compiled = ExplanationCompiler.Compile(model, method);
+        using var explainer = method.CreateExplainer(model);
+        var expected = explainer.Explain(new ExplanationRequest(batch) { Targets = Targets });
+        var (values, _, _) = Run(compiled, batch, Targets);
+        double difference = MaxAbsDifference(expected.Values.Data, values);
+        TestContext.WriteLine($"{modelName} {name}: max |Δ| = {difference:E2}");
+        Assert.IsLessThanOrEqualTo(name.StartsWith("eigen", StringComparison.Ordinal) ? 1e-4 : 1e-5, difference);
+    }
+
     [TestMethod]
     public void Smoothgrad_noise_is_applied_and_its_mean_matches_the_library_statistically()
     {
