@@ -16,9 +16,9 @@ namespace Microsoft.ML.Explainability;
 /// </summary>
 public static class ExplanationMethods
 {
-    private const string NeedsSvd = "it needs a singular value decomposition, which has no standard ONNX operator";
     private const string NeedsForwardPerChannel = "it needs one forward pass of the model per channel of the target layer";
-    private const string NotYetCompiled = "the explanation compiler does not express it as one graph yet";
+    private const string FullGradNotCompiled = "its per-layer bias-gradient maps (one normalised, resized map per biased layer) are not yet written as one graph by the explanation compiler";
+    private const string AttentionNotCompiled = "the explanation compiler does not yet write the attention-tensor chains (rollout, gradient-weighted relevance) or transformer LRP as one graph";
 
     /// <summary>Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization", ICCV 2017): wₖ = mean_ij Gᵏᵢⱼ; map = Σₖ wₖ Aᵏ.</summary>
     public static readonly ExplanationMethod GradCam = Weighting("grad-cam", "Grad-CAM", "Selvaraju et al., Grad-CAM, ICCV 2017", "channel weights = spatial mean of the gradient", () => new GradCamWeighting());
@@ -45,10 +45,10 @@ public static class ExplanationMethods
     /// is fixed by one rule shared with Eigen-Grad-CAM and KPCA-CAM — the projection's largest-magnitude value is positive
     /// (Seg-Eigen-CAM's Eq. 13).
     /// </summary>
-    public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), NeedsSvd, MethodNeeds.None);
+    public static readonly ExplanationMethod EigenCam = Weighting("eigen-cam", "Eigen-CAM", "Muhammad & Yeasin, Eigen-CAM, IJCNN 2020", "first principal component of the activations (class-independent)", () => new EigenCamWeighting(onGradientTimesActivation: false), null, MethodNeeds.None);
 
     /// <summary>Eigen-Grad-CAM (pytorch-grad-cam, after Muhammad &amp; Yeasin, IJCNN 2020): Eigen-CAM's projection applied to G ⊙ A (class-dependent), with Eigen-CAM's sign rule.</summary>
-    public static readonly ExplanationMethod EigenGradCam = Weighting("eigen-grad-cam", "Eigen-Grad-CAM", "pytorch-grad-cam EigenGradCAM, after Muhammad & Yeasin, IJCNN 2020", "first principal component of G * A", () => new EigenCamWeighting(onGradientTimesActivation: true), NeedsSvd);
+    public static readonly ExplanationMethod EigenGradCam = Weighting("eigen-grad-cam", "Eigen-Grad-CAM", "pytorch-grad-cam EigenGradCAM, after Muhammad & Yeasin, IJCNN 2020", "first principal component of G * A", () => new EigenCamWeighting(onGradientTimesActivation: true));
 
     /// <summary>
     /// Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for CNNs", CVPR-W 2020): each channel Aᵏ
@@ -79,7 +79,7 @@ public static class ExplanationMethods
     /// FEM (Fuad et al., "Features understanding in 3D CNNs for actions recognition in video", IPTA 2020), as pytorch-grad-cam:
     /// wₖ = mean_ij [Aᵏᵢⱼ &gt; μₖ + 2σₖ] (a k-sigma binary mask, k = 2, spatial mean and population σ); map = Σₖ wₖ Aᵏ; class-independent.
     /// </summary>
-    public static readonly ExplanationMethod Fem = Weighting("fem", "FEM", "Fuad et al., Features understanding in 3D CNNs, IPTA 2020", "channel weights = share of cells above mean + 2 std (class-independent)", () => new FemWeighting(k: 2), NotYetCompiled, MethodNeeds.None);
+    public static readonly ExplanationMethod Fem = Weighting("fem", "FEM", "Fuad et al., Features understanding in 3D CNNs, IPTA 2020", "channel weights = share of cells above mean + 2 std (class-independent)", () => new FemWeighting(k: 2), "its k-sigma binary masks are not yet written as one graph by the explanation compiler", MethodNeeds.None);
 
     /// <summary>
     /// Finer-CAM (Zhang et al., "Finer-CAM: Spotting the Difference Reveals Finer Details for Visual Explanation", CVPR 2025),
@@ -109,7 +109,7 @@ public static class ExplanationMethods
     public static readonly ExplanationMethod SmoothGradCamPlusPlus = Weighting("smooth-grad-cam-plus-plus", "Smooth Grad-CAM++", "Omeiza et al., Smooth Grad-CAM++, arXiv 2019", "Grad-CAM++ with gradient powers averaged over noisy inputs", () => new SmoothGradCamPlusPlusWeighting(), "it needs gradient passes at several noisy inputs");
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
-    public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", NotYetCompiled,
+    public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", FullGradNotCompiled,
         (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, Execution = s.Execution }));
 
     /// <summary>Saliency (Simonyan, Vedaldi &amp; Zisserman, "Deep Inside Convolutional Networks", ICLR-W 2014): |∂y/∂x| per input element.</summary>
@@ -122,13 +122,13 @@ public static class ExplanationMethods
     public static readonly ExplanationMethod InputXGradient = InputGradient("input-x-gradient", "Input x gradient", "Shrikumar et al., Not Just a Black Box, arXiv 2016", "x * dy/dx", GradientMethod.InputXGradient, absolute: true, null);
 
     /// <summary>SmoothGrad (Smilkov et al., "SmoothGrad: removing noise by adding noise", 2017): the mean gradient over noisy copies x + 𝒩(0, σ²), σ = noise level × (max − min) of the row.</summary>
-    public static readonly ExplanationMethod SmoothGrad = InputGradient("smooth-grad", "SmoothGrad", "Smilkov et al., SmoothGrad, ICML Workshop 2017", "mean gradient over noisy copies", GradientMethod.SmoothGrad, absolute: true, NotYetCompiled);
+    public static readonly ExplanationMethod SmoothGrad = InputGradient("smooth-grad", "SmoothGrad", "Smilkov et al., SmoothGrad, ICML Workshop 2017", "mean gradient over noisy copies", GradientMethod.SmoothGrad, absolute: true, null);
 
     /// <summary>SmoothGrad² (Hooker et al., "A Benchmark for Interpretability Methods in Deep Neural Networks", NeurIPS 2019): the mean squared gradient over noisy copies.</summary>
-    public static readonly ExplanationMethod SmoothGradSquared = InputGradient("smooth-grad-squared", "SmoothGrad²", "Hooker et al., ROAR, NeurIPS 2019", "mean squared gradient over noisy copies", GradientMethod.SmoothGradSquared, absolute: false, NotYetCompiled);
+    public static readonly ExplanationMethod SmoothGradSquared = InputGradient("smooth-grad-squared", "SmoothGrad²", "Hooker et al., ROAR, NeurIPS 2019", "mean squared gradient over noisy copies", GradientMethod.SmoothGradSquared, absolute: false, null);
 
     /// <summary>VarGrad (Adebayo et al., "Local Explanation Methods for Deep Neural Networks Lack Sensitivity to Parameter Values", ICLR-W 2018): the variance of the gradient over noisy copies.</summary>
-    public static readonly ExplanationMethod VarGrad = InputGradient("var-grad", "VarGrad", "Adebayo et al., ICLR Workshop 2018", "variance of the gradient over noisy copies", GradientMethod.VarGrad, absolute: false, NotYetCompiled);
+    public static readonly ExplanationMethod VarGrad = InputGradient("var-grad", "VarGrad", "Adebayo et al., ICLR Workshop 2018", "variance of the gradient over noisy copies", GradientMethod.VarGrad, absolute: false, null);
 
     /// <summary>Guided Backpropagation (Springenberg et al., "Striving for Simplicity: The All Convolutional Net", ICLR-W 2015): ReLU passes back only positive gradients where its input was positive.</summary>
     public static readonly ExplanationMethod GuidedBackprop = InputGradient("guided-backprop", "Guided Backpropagation", "Springenberg et al., Striving for Simplicity, ICLR Workshop 2015", "ReLU backward keeps positive gradients at positive inputs", GradientMethod.GuidedBackprop, absolute: true, null);
@@ -137,7 +137,7 @@ public static class ExplanationMethods
     public static readonly ExplanationMethod Deconvnet = InputGradient("deconvnet", "Deconvnet", "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "ReLU backward is ReLU of the gradient", GradientMethod.Deconvnet, absolute: true, null);
 
     /// <summary>Integrated gradients (Sundararajan, Taly &amp; Yan, "Axiomatic Attribution for Deep Networks", ICML 2017): (x − x′) ⊙ ∫₀¹ ∂y/∂x(x′ + α(x − x′)) dα by quadrature.</summary>
-    public static readonly ExplanationMethod IntegratedGradients = new("integrated-gradients", "Integrated gradients", MethodFamily.Gradient, ExplanationLayout.InputAttribution, typeof(IntegratedGradientsOptions), MethodNeeds.Gradients, "Sundararajan et al., Axiomatic Attribution for Deep Networks, ICML 2017", "path integral of gradients from a baseline", NotYetCompiled,
+    public static readonly ExplanationMethod IntegratedGradients = new("integrated-gradients", "Integrated gradients", MethodFamily.Gradient, ExplanationLayout.InputAttribution, typeof(IntegratedGradientsOptions), MethodNeeds.Gradients, "Sundararajan et al., Axiomatic Attribution for Deep Networks, ICML 2017", "path integral of gradients from a baseline", null,
         (m, model, s) =>
         {
             var d = new IntegratedGradientsOptions();
@@ -145,7 +145,7 @@ public static class ExplanationMethods
         }, conservesScore: true);
 
     /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
-    public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", NotYetCompiled,
+    public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", null,
         (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution }));
 
     /// <summary>Occlusion (Zeiler &amp; Fergus, ECCV 2014): the score drop when a sliding window is replaced by a baseline, averaged over the windows covering each element.</summary>
@@ -214,7 +214,7 @@ public static class ExplanationMethods
             mode: (method, absolute), conservesScore: method == GradientMethod.InputXGradient);
 
     private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
-        new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, NotYetCompiled,
+        new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, AttentionNotCompiled,
             (m, model, s) => new TransformerExplainer(model, new TransformerOptions { Method = method, Output = s.Output, Execution = s.Execution }),
             mode: method);
 }

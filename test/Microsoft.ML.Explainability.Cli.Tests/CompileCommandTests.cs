@@ -14,7 +14,7 @@ namespace Microsoft.ML.Explainability.Cli.Tests;
 
 /// <summary>
 /// Compiled explanation models run by plain ONNX Runtime (and by Node.js with onnxruntime-node) reproduce the library's
-/// maps: Grad-CAM, saliency (max over channels of |gradient|) and LRP EpsilonPlus.
+/// maps: Grad-CAM, saliency (max over channels of |gradient|), integrated gradients and LRP EpsilonPlus; the command is a thin layer over the core ExplanationCompiler.
 /// </summary>
 [TestClass]
 public sealed class CompileCommandTests
@@ -72,7 +72,7 @@ public sealed class CompileCommandTests
         long[] targets = [2, -1, 9, 0];
         var targetsPath = Path.Combine(folder, "targets.npy");
         Npy.WriteInt64(targetsPath, targets, targets.Length);
-        foreach (var method in new[] { "grad-cam", "saliency", "lrp" })
+        foreach (var method in new[] { "grad-cam", "saliency", "integrated-gradients", "lrp" })
         {
             // onnxruntime-node feeds only required inputs: the default build (optional targets) explains the predicted
             // classes; the --required-targets build takes the classes from JavaScript.
@@ -88,6 +88,7 @@ public sealed class CompileCommandTests
                 Assert.AreEqual(0, code, $"node failed: {stdout}\n{stderr}");
                 using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
                 double difference = json.RootElement.GetProperty("maxAbsDiff").GetDouble();
+                Console.WriteLine($"Node.js {method} (targets: {withTargets}): max |Δ| = {difference:E2}");
                 Assert.IsTrue(difference <= Tolerance, $"{method} (targets: {withTargets}) in Node.js: max |Δ| = {difference}");
                 var classes = json.RootElement.GetProperty("explainedClass").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 Assert.AreEqual(4, classes.Length);
@@ -145,10 +146,12 @@ public sealed class CompileCommandTests
         var run = Tool.Run("compile", "--model", Tool.Model("fmnist_cnn.onnx"), "--method", "score-cam", "--output", Path.Combine(folder, "x.onnx"));
         Assert.AreEqual(ExitCodes.NotAvailable, run.ExitCode, run.ToString());
         StringAssert.Contains(run.Error, "cannot be compiled");
+        StringAssert.Contains(run.Error, ExplanationMethods.ScoreCam.NotCompilableReason!, "the registry's reason");
+        StringAssert.Contains(run.Error, string.Join(", ", ExplanationMethods.All.Where(m => m.Compiles).Select(m => m.Name)), "the registry's compilable methods");
         Assert.IsFalse(File.Exists(Path.Combine(folder, "x.onnx")));
     }
 
-    /// <summary>The library's result in the compiled layout: CAM maps [N, H, W], saliency max over channels, LRP relevance [N, C, H, W].</summary>
+    /// <summary>The library's result in the compiled layout: CAM maps [N, H, W], saliency max over channels, integrated gradients and LRP relevance [N, C, H, W].</summary>
     internal static FloatTensor Library(string modelName, string method, FloatTensor batch, long[]? targets)
     {
         var model = OnnxModel.Load(Tool.Model(modelName));
@@ -158,6 +161,12 @@ public sealed class CompileCommandTests
                 using (var cam = new CamExplainer(model))
                 {
                     return cam.Explain(batch, targets).Maps;
+                }
+
+            case "integrated-gradients":
+                using (var integrated = new IntegratedGradients(model))
+                {
+                    return integrated.Explain(batch, targets).Attributions;
                 }
 
             case "saliency":

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using Microsoft.ML.Explainability.Cli.Compile;
+using Microsoft.ML.Explainability.Compilation;
 using Microsoft.ML.Explainability.Cli.Inputs;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
@@ -93,7 +93,7 @@ internal static class QuickStartCommand
 
         // The same Grad-CAM, compiled into a standalone model and run by plain ONNX Runtime.
         cancellation.ThrowIfCancellationRequested();
-        var compiled = ExplanationCompiler.Compile(model.Model, "grad-cam", new CompileOptions());
+        var compiled = ExplanationCompiler.Compile(model.Model, ExplanationMethods.GradCam);
         var compiledPath = Path.Combine(root, "fmnist_cnn.grad-cam.onnx");
         OutputFiles.WriteAtomically(compiledPath, compiled.Model.Save);
         var maps = RunCompiled(compiledPath, model.Input, batch.Tensor);
@@ -111,7 +111,7 @@ internal static class QuickStartCommand
         using var session = SessionOptionsFactory.CreateSession(OnnxModel.Load(path), ExecutionOptions.Default, out _, out _);
         using var value = OrtValue.CreateTensorValueFromMemory(batch.Data, batch.Shape);
         using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, [input], [value], [ExplanationCompiler.SaliencyOutput]);
+        using var outputs = session.Run(runOptions, [input], [value], [ExplanationCompiler.ExplanationOutput]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 

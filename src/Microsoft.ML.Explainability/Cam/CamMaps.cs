@@ -1,4 +1,5 @@
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Cam;
@@ -97,5 +98,26 @@ public static class CamMaps
         }
 
         return new FloatTensor(result, n, height, width);
+    }
+
+    /// <summary>
+    /// <see cref="PostProcess"/> as ONNX nodes, for the explanation compiler: raw [N, h, w] → [N, H, W] by ReLU, min-max
+    /// (1e-7), ONNX <c>Resize</c> linear with half-pixel centres (the taps of <c>ImageOps.ResizeHalfPixel</c>), ReLU, min-max.
+    /// </summary>
+    internal static string EmitPostProcess(GraphEmitter g, string raw, long height, long width)
+    {
+        var normalised = EmitMinMax(g, g.Node("Relu", [raw]), [1, 2]);
+        var four = g.Unsqueeze(normalised, [1]);
+        var batchAndChannel = g.Node("Slice", [g.Shape(four), g.Int64s(0), g.Int64s(2), g.Int64s(0)]);
+        var sizes = g.Node("Concat", [batchAndChannel, g.Int64s(height, width)], AttributeValue.Int("axis", 0));
+        var resized = g.Node("Resize", [four, "", "", sizes], AttributeValue.String("mode", "linear"), AttributeValue.String("coordinate_transformation_mode", "half_pixel"));
+        return g.Squeeze(EmitMinMax(g, g.Node("Relu", [resized]), [2, 3]), [1]);
+    }
+
+    /// <summary><c>ImageOps.MinMax</c> over <paramref name="axes"/>: m ← m − min(m); m ← m / (1e-7 + max(m)).</summary>
+    private static string EmitMinMax(GraphEmitter g, string x, long[] axes)
+    {
+        var shifted = g.Sub(x, g.ReduceMin(x, axes, keepDims: true));
+        return g.Div(shifted, g.Add(g.ReduceMax(shifted, axes, keepDims: true), g.Scalar(1e-7)));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Cam;
@@ -96,4 +97,15 @@ internal abstract class CamWeighting
             map[p] = (float)sum[p];
         }
     }
+
+    /// <summary>
+    /// The same raw map as ONNX nodes, for the explanation compiler: activations and gradients [N, C, h, w] → [N, h, w]
+    /// (before ReLU and normalisation). Null when the weighting is not one fixed computation on A and G (it runs the
+    /// model). Written next to <see cref="Map"/> in each weighting's file so the two cannot drift apart.
+    /// </summary>
+    internal virtual string? EmitRawMap(GraphEmitter g, string activations, string gradients) => null;
+
+    /// <summary>Σₖ wₖ·Aᵏ in the graph: weights [N, C, 1, 1] and activations [N, C, h, w] → [N, h, w].</summary>
+    internal static string EmitWeightedSum(GraphEmitter g, string weights, string activations) =>
+        g.ReduceSum(g.Mul(weights, activations), [1], keepDims: false);
 }

@@ -1,3 +1,6 @@
+using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
@@ -213,5 +216,47 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
         }
 
         return result;
+    }
+
+    /// <summary>Squarings of the normalised Gram matrix in the graph: 2^12 = 4096 power iterations.</summary>
+    internal const int GraphSquarings = 12;
+
+    /// <summary>
+    /// In the graph there is no SVD: v₁ is the top eigenvector of M = XᵀX by a fixed number of power iterations, done
+    /// as <see cref="GraphSquarings"/> repeated squarings M ← M²/max|M²| (M converges to v₁v₁ᵀ up to scale), v₁ then
+    /// read as M's largest column, normalised. Same centring, NaN rule and sign rule as <see cref="Map"/>. Accurate when
+    /// λ₂/λ₁ is not within about 1e-3 of 1 (else v₁ is ill-defined for the SVD too).
+    /// </summary>
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)
+    {
+        var values = onGradientTimesActivation ? g.Mul(activations, gradients) : activations;
+        var zero = g.Scalar(0);
+        values = g.Where(g.Node("IsNaN", [values]), zero, values);
+        var x = g.Reshape(values, g.Int64s(0, 0, -1));                      // [N, C, P]
+        var mean = g.ReduceMean(x, [2], keepDims: true);                     // [N, C, 1]
+        var centred = g.Sub(x, mean);
+        var m = g.Node("MatMul", [centred, g.Transpose(centred, [0, 2, 1])]); // [N, C, C]
+        var tiny = g.Scalar(1e-30);
+        m = g.Div(m, g.Add(g.ReduceMax(g.Node("Abs", [m]), [1, 2], keepDims: true), tiny));
+        for (int i = 0; i < GraphSquarings; i++)
+        {
+            var squared = g.Node("MatMul", [m, m]);
+            m = g.Div(squared, g.Add(g.ReduceMax(g.Node("Abs", [squared]), [1, 2], keepDims: true), tiny));
+        }
+
+        var columnNorms = g.ReduceSum(g.Mul(m, m), [1], keepDims: false);   // [N, C]
+        var largest = g.Node("ArgMax", [columnNorms], AttributeValue.Int("axis", 1), AttributeValue.Int("keepdims", 0));
+        var depth = g.Node("Slice", [g.Shape(m), g.Int64s(2), g.Int64s(3)]);
+        var pick = g.Node("OneHot", [largest, depth, g.Constant(TensorElementType.Float, [2], [0.0, 1.0])], AttributeValue.Int("axis", -1));
+        var v = g.Node("MatMul", [m, g.Unsqueeze(pick, [2])]);               // [N, C, 1]
+        var norm = g.Node("Sqrt", [g.ReduceSum(g.Mul(v, v), [1], keepDims: true)]);
+        v = g.Where(g.Node("Greater", [norm, zero]), g.Div(v, g.Add(norm, tiny)), g.ZerosLike(v));
+        var projection = g.Node("MatMul", [g.Transpose(centred, [0, 2, 1]), v]); // [N, P, 1]
+
+        // Sign (ComponentSign): the projection's largest-magnitude value is positive — flip when |min| > |max|.
+        var max = g.ReduceMax(projection, [1, 2], keepDims: true);
+        var min = g.ReduceMin(projection, [1, 2], keepDims: true);
+        var sign = g.Where(g.Node("Greater", [g.Node("Abs", [min]), g.Node("Abs", [max])]), g.Scalar(-1), g.Scalar(1));
+        return g.ReshapeLike(g.Mul(sign, projection), g.ReduceSum(activations, [1], keepDims: false));
     }
 }

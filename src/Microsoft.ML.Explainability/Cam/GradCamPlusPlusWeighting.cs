@@ -1,3 +1,5 @@
+using Microsoft.ML.Explainability.Onnx;
+
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>
@@ -37,5 +39,18 @@ internal sealed class GradCamPlusPlusWeighting : CamWeighting
         }
 
         WeightedSum(a, weights, channels, cells, map);
+    }
+
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)
+    {
+        var g2 = g.Mul(gradients, gradients);
+        var g3 = g.Mul(g2, gradients);
+        var sumA = g.ReduceSum(activations, [2, 3], keepDims: true);
+        var denominator = g.Add(g.Add(g.Mul(g.Scalar(2), g2), g.Mul(sumA, g3)), g.Scalar(1e-6));
+        var zero = g.Scalar(0);
+        var safe = g.Where(g.Node("Equal", [denominator, zero]), g.Scalar(1), denominator);
+        var alpha = g.Where(g.Node("Equal", [gradients, zero]), zero, g.Div(g2, safe));
+        var weights = g.ReduceSum(g.Mul(g.Node("Relu", [gradients]), alpha), [2, 3], keepDims: true);
+        return EmitWeightedSum(g, weights, activations);
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML.Explainability.Onnx;
+
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>Grad-CAM (Selvaraju et al. 2017): wₖ = (1/hw)·Σᵢⱼ Gᵏᵢⱼ, map = Σₖ wₖAᵏ.</summary>
@@ -19,4 +21,7 @@ internal sealed class GradCamWeighting : CamWeighting
 
         WeightedSum(a, weights, channels, cells, map);
     }
+
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients) =>
+        EmitWeightedSum(g, g.ReduceMean(gradients, [2, 3], keepDims: true), activations);
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML.Explainability.Onnx;
+
 namespace Microsoft.ML.Explainability.Cam;
 
 /// <summary>XGrad-CAM (Fu et al. 2020): wₖ = Σᵢⱼ Aᵏᵢⱼ·Gᵏᵢⱼ / (Σᵢⱼ Aᵏᵢⱼ + 1e-7), map = Σₖ wₖAᵏ.</summary>
@@ -19,5 +21,12 @@ internal sealed class XGradCamWeighting : CamWeighting
         }
 
         WeightedSum(a, weights, channels, cells, map);
+    }
+
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)
+    {
+        var numerator = g.ReduceSum(g.Mul(activations, gradients), [2, 3], keepDims: true);
+        var denominator = g.Add(g.ReduceSum(activations, [2, 3], keepDims: true), g.Scalar(1e-7));
+        return EmitWeightedSum(g, g.Div(numerator, denominator), activations);
     }
 }
