@@ -14,6 +14,9 @@ internal sealed class CamBatch
 
     public float[]? Gradients { get; init; }
 
+    /// <summary>H·A, the Hessian of the target score with respect to the layer applied to its activations (channels first), when the weighting asks for it (<see cref="CamWeighting.UsesSecondOrder"/>).</summary>
+    public float[]? HessianTimesActivations { get; init; }
+
     public required FloatTensor Input { get; init; }
 
     public required TargetLayer Layer { get; init; }

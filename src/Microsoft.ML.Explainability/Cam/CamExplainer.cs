@@ -108,6 +108,7 @@ public sealed class CamExplainer : IExplainer
 
         float[] a;
         float[]? g = null;
+        float[]? hessianTimesActivations = null;
         long[]? resolved;
         FloatTensor outputs;
         if (_weighting.UsesGradients)
@@ -115,6 +116,11 @@ public sealed class CamExplainer : IExplainer
             var result = RunGradients(batch, targets, seed, cancellationToken);
             a = Layer.ToChannelsFirst(result.Outputs[Layer.Name]);
             g = Layer.ToChannelsFirst(result.Gradients[Layer.Name]);
+            if (_weighting.UsesSecondOrder)
+            {
+                hessianTimesActivations = Layer.ToChannelsFirst(result.HessianVectorProducts[Layer.Name]);
+            }
+
             resolved = result.Targets;
             outputs = result.Outputs[_model.Output];
         }
@@ -130,6 +136,7 @@ public sealed class CamExplainer : IExplainer
         {
             Activations = a,
             Gradients = g,
+            HessianTimesActivations = hessianTimesActivations,
             Input = batch,
             Layer = Layer,
             Model = _model,
@@ -169,6 +176,7 @@ public sealed class CamExplainer : IExplainer
                 WithRespectTo = [Layer.Name],
                 Shapes = _model.Shapes,
                 Activations = [Layer.Name, _model.Output],
+                HessianVectorProducts = _weighting.UsesSecondOrder ? [new HessianVectorProduct(Layer.Name)] : [],
                 Rules = _options.Rules,
             }),
             _options.Execution));

@@ -15,6 +15,9 @@ internal abstract class CamWeighting
     /// <summary>Whether the method reads the gradients (Eigen-CAM, Score-CAM and Ablation-CAM do not).</summary>
     public virtual bool UsesGradients => true;
 
+    /// <summary>Whether the method reads H·A, the Hessian-vector product of the target score at the layer (Shapley-CAM).</summary>
+    public virtual bool UsesSecondOrder => false;
+
     /// <summary>Whether the method runs the model itself (forward or gradient passes, or a score of the outputs), so that its maps cannot come from given activations and gradients alone.</summary>
     public virtual bool RunsModel => false;
 
