@@ -31,16 +31,14 @@ public sealed class FullGrad : IExplainer
     private readonly FullGradOptions _options;
     private readonly ExplainedModel _model;
     private readonly List<(FullGradLayer Layer, float[] Bias)> _layers;
-    private readonly Lock _gate = new();
-    private GradientSession? _classSession;
-    private GradientSession? _seedSession;
-    private bool _disposed;
+    private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: measures the shapes and finds the bias layers (sessions are created on first use).</summary>
     /// <exception cref="InputMismatchException">The model does not take one image input [N, C, H, W].</exception>
     public FullGrad(OnnxModel model, FullGradOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _sessions = new ExplainerSessions(this);
         _options = options ?? new FullGradOptions();
         _options.Execution.Validate();
         _model = ExplainedModel.Create(model, _options.Output);
@@ -256,29 +254,20 @@ public sealed class FullGrad : IExplainer
         return seen;
     }
 
-    private GradientSession Session(bool givenSeed)
-    {
-        lock (_gate)
+    private GradientSession Session(bool givenSeed) =>
+        _sessions.Get(givenSeed ? "seed" : "class", () =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
-            if (session is null)
+            var model = GradientModel.Build(_model.Original, new GradientRequest
             {
-                var model = GradientModel.Build(_model.Original, new GradientRequest
-                {
-                    Output = _model.Output,
-                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
-                    WithRespectTo = [_model.Input, .. _layers.Select(l => l.Layer.Tensor)],
-                    Activations = [_model.Output],
-                    Rules = _options.Rules,
-                    Shapes = _model.Shapes,
-                });
-                session = new GradientSession(model, _options.Execution);
-            }
-
-            return session;
-        }
-    }
+                Output = _model.Output,
+                Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                WithRespectTo = [_model.Input, .. _layers.Select(l => l.Layer.Tensor)],
+                Activations = [_model.Output],
+                Rules = _options.Rules,
+                Shapes = _model.Shapes,
+            });
+            return new GradientSession(model, _options.Execution);
+        });
 
     /// <inheritdoc/>
     public ExplanationMethod Method => ExplanationMethods.FullGrad;
@@ -292,13 +281,5 @@ public sealed class FullGrad : IExplainer
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            _classSession?.Dispose();
-            _seedSession?.Dispose();
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 }

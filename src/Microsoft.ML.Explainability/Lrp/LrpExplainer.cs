@@ -36,10 +36,7 @@ public sealed class LrpExplainer : IExplainer
     private readonly LrpOptions _options;
     private readonly OnnxModel _working;
     private readonly GradientRuleRegistry _rules;
-    private readonly Lock _gate = new();
-    private GradientSession? _classSession;
-    private GradientSession? _seedSession;
-    private bool _disposed;
+    private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: canonizes a copy of the model and assigns the composite's rules (sessions are created on first use).</summary>
     /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
@@ -48,6 +45,7 @@ public sealed class LrpExplainer : IExplainer
     public LrpExplainer(OnnxModel model, LrpOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _sessions = new ExplainerSessions(this);
         _options = options ?? new LrpOptions();
         ArgumentNullException.ThrowIfNull(_options.Composite, nameof(options));
         if (!Enum.IsDefined(_options.Seed))
@@ -116,7 +114,7 @@ public sealed class LrpExplainer : IExplainer
 
     private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _sessions.ThrowIfDisposed();
         var session = Session(seed is not null);
         var feeds = new Dictionary<string, FloatTensor> { [_model.Input] = batch };
         var result = seed is null ? session.Run(feeds, targets) : session.Run(feeds, null, seed);
@@ -124,27 +122,19 @@ public sealed class LrpExplainer : IExplainer
         return new LrpResult(result.Gradients[_model.Input], result.Outputs[_model.Output], result.Targets, result.TargetScores, layers);
     }
 
-    private GradientSession Session(bool givenSeed)
-    {
-        lock (_gate)
+    private GradientSession Session(bool givenSeed) =>
+        _sessions.Get(givenSeed ? "seed" : "class", () =>
         {
-            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
-            if (session is null)
+            var model = GradientModel.Build(_working, new GradientRequest
             {
-                var model = GradientModel.Build(_working, new GradientRequest
-                {
-                    Output = SeedTensor,
-                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
-                    WithRespectTo = [_model.Input, .. _options.RelevanceOf.Where(n => n != _model.Input)],
-                    Activations = [_model.Output],
-                    Rules = _rules,
-                });
-                session = new GradientSession(model, _options.Execution);
-            }
-
-            return session;
-        }
-    }
+                Output = SeedTensor,
+                Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                WithRespectTo = [_model.Input, .. _options.RelevanceOf.Where(n => n != _model.Input)],
+                Activations = [_model.Output],
+                Rules = _rules,
+            });
+            return new GradientSession(model, _options.Execution);
+        });
 
     /// <summary>Appends Identity(output) → <see cref="SeedTensor"/>: the seed is put on this copy of the output.</summary>
     private static OnnxModel WithSeedNode(OnnxModel model, string output)
@@ -171,13 +161,5 @@ public sealed class LrpExplainer : IExplainer
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            _classSession?.Dispose();
-            _seedSession?.Dispose();
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 }
