@@ -19,10 +19,7 @@ internal sealed class InputGradients : IDisposable
     private readonly ExplainedModel _model;
     private readonly GradientRuleRegistry _rules;
     private readonly ExecutionOptions _execution;
-    private readonly Lock _gate = new();
-    private GradientSession? _classSession;
-    private GradientSession? _seedSession;
-    private bool _disposed;
+    private readonly ExplainerSessions _sessions;
 
     public InputGradients(ExplainedModel model, GradientRuleRegistry rules, ExecutionOptions execution)
     {
@@ -30,6 +27,7 @@ internal sealed class InputGradients : IDisposable
         _rules = rules;
         _execution = execution;
         _execution.Validate();
+        _sessions = new ExplainerSessions(this);
     }
 
     public ExplainedModel Model => _model;
@@ -85,37 +83,20 @@ internal sealed class InputGradients : IDisposable
         }
     }
 
-    private GradientSession Session(bool givenSeed)
-    {
-        lock (_gate)
+    private GradientSession Session(bool givenSeed) =>
+        _sessions.Get(givenSeed ? "seed" : "class", () =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            ref var session = ref givenSeed ? ref _seedSession : ref _classSession;
-            if (session is null)
+            var model = GradientModel.Build(_model.Original, new GradientRequest
             {
-                var model = GradientModel.Build(_model.Original, new GradientRequest
-                {
-                    Output = _model.Output,
-                    Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
-                    WithRespectTo = [_model.Input],
-                    Shapes = _model.Shapes,
-                    Activations = [_model.Output],
-                    Rules = _rules,
-                });
-                session = new GradientSession(model, _execution);
-            }
+                Output = _model.Output,
+                Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
+                WithRespectTo = [_model.Input],
+                Shapes = _model.Shapes,
+                Activations = [_model.Output],
+                Rules = _rules,
+            });
+            return new GradientSession(model, _execution);
+        });
 
-            return session;
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            _classSession?.Dispose();
-            _seedSession?.Dispose();
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 }

@@ -17,9 +17,7 @@ public sealed class IntegratedGradients : IExplainer
     private readonly InputGradients _gradients;
     private readonly double[] _alphas;
     private readonly double[] _weights;
-    private readonly Lock _gate = new();
-    private ForwardRunner? _forward;
-    private bool _disposed;
+    private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer (sessions are created on first use).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Too few steps for the rule, more than MaxSteps, or an unknown rule.</exception>
@@ -29,6 +27,7 @@ public sealed class IntegratedGradients : IExplainer
         _options = options ?? new IntegratedGradientsOptions();
         _options.Validate();
         (_alphas, _weights) = Quadrature.For(_options.Rule, _options.Steps);
+        _sessions = new ExplainerSessions(this);
         _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output), _options.Rules, _options.Execution);
         if (_options.Baseline is { } baseline)
         {
@@ -143,14 +142,8 @@ public sealed class IntegratedGradients : IExplainer
         return new FloatTensor(data, batch.Shape);
     }
 
-    private ForwardRunner Forward()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _forward ??= new ForwardRunner(_gradients.Model.Prepared, [_gradients.Model.Output], _options.Execution);
-        }
-    }
+    private ForwardRunner Forward() =>
+        _sessions.Get("forward", () => new ForwardRunner(_gradients.Model.Prepared, [_gradients.Model.Output], _options.Execution));
 
     /// <inheritdoc/>
     public ExplanationMethod Method => ExplanationMethods.IntegratedGradients;
@@ -166,11 +159,7 @@ public sealed class IntegratedGradients : IExplainer
     /// <inheritdoc/>
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _disposed = true;
-            _forward?.Dispose();
-            _gradients.Dispose();
-        }
+        _sessions.Dispose();
+        _gradients.Dispose();
     }
 }

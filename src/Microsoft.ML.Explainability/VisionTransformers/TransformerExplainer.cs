@@ -31,11 +31,7 @@ public sealed class TransformerExplainer : IExplainer
 {
     private readonly ExplainedModel _model;
     private readonly TransformerOptions _options;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<TransformerMethod, GradientSession> _sessions = [];
-    private ForwardRunner? _forward;
-    private LrpExplainer? _lrp;
-    private bool _disposed;
+    private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: measures the model's shapes and reads its attention structure.</summary>
     /// <exception cref="AttentionDiscoveryException">No attention is found, or a discovery override does not fit the graph.</exception>
@@ -45,6 +41,7 @@ public sealed class TransformerExplainer : IExplainer
     public TransformerExplainer(OnnxModel model, TransformerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _sessions = new ExplainerSessions(this);
         _options = options ?? new TransformerOptions();
         Validate(_options);
         _model = ExplainedModel.Create(model, _options.Output);
@@ -97,7 +94,7 @@ public sealed class TransformerExplainer : IExplainer
     /// <exception cref="AttentionDiscoveryException">Token Grad-CAM was asked for and no token layer was found.</exception>
     public TransformerResult Explain(FloatTensor batch, TransformerMethod method, long[]? targets = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _sessions.ThrowIfDisposed();
         if (!Enum.IsDefined(method))
         {
             throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown transformer method.");
@@ -184,15 +181,9 @@ public sealed class TransformerExplainer : IExplainer
         }
     }
 
-    private GradientSession Session(TransformerMethod method)
-    {
-        lock (_gate)
+    private GradientSession Session(TransformerMethod method) =>
+        _sessions.Get(method.ToString(), () =>
         {
-            if (_sessions.TryGetValue(method, out var session))
-            {
-                return session;
-            }
-
             var attention = Attention.Blocks.Skip(_options.StartBlock).Select(b => b.Tensor).ToArray();
             GradientRequest request;
             switch (method)
@@ -209,34 +200,21 @@ public sealed class TransformerExplainer : IExplainer
                     throw new InvalidOperationException($"{method} has no gradient session.");
             }
 
-            session = new GradientSession(GradientModel.Build(_model.Original, request), _options.Execution);
-            _sessions[method] = session;
-            return session;
-        }
-    }
+            return new GradientSession(GradientModel.Build(_model.Original, request), _options.Execution);
+        });
 
-    private LrpExplainer LrpRunner()
-    {
-        lock (_gate)
+    private LrpExplainer LrpRunner() =>
+        _sessions.Get("lrp", () => new LrpExplainer(_model.Original, new LrpOptions
         {
-            return _lrp ??= new LrpExplainer(_model.Original, new LrpOptions
-            {
-                Composite = _options.LrpComposite ?? LrpComposite.Transformer(_options.LrpEpsilon),
-                Seed = LrpSeed.Logit,
-                Output = _model.Output,
-                RelevanceOf = LrpLayer == _model.Input ? [] : [LrpLayer],
-                Execution = _options.Execution,
-            });
-        }
-    }
+            Composite = _options.LrpComposite ?? LrpComposite.Transformer(_options.LrpEpsilon),
+            Seed = LrpSeed.Logit,
+            Output = _model.Output,
+            RelevanceOf = LrpLayer == _model.Input ? [] : [LrpLayer],
+            Execution = _options.Execution,
+        }));
 
-    private ForwardRunner Forward()
-    {
-        lock (_gate)
-        {
-            return _forward ??= new ForwardRunner(_model.Prepared, [.. Attention.Blocks.Skip(_options.StartBlock).Select(b => b.Tensor), _model.Output], _options.Execution);
-        }
-    }
+    private ForwardRunner Forward() =>
+        _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [.. Attention.Blocks.Skip(_options.StartBlock).Select(b => b.Tensor), _model.Output], _options.Execution));
 
     /// <inheritdoc/>
     ExplanationMethod IExplainer.Method => ExplanationMethod.ForMode(_options.Method);
@@ -256,19 +234,5 @@ public sealed class TransformerExplainer : IExplainer
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            foreach (var session in _sessions.Values)
-            {
-                session.Dispose();
-            }
-
-            _sessions.Clear();
-            _forward?.Dispose();
-            _lrp?.Dispose();
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 }
