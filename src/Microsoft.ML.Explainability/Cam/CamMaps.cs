@@ -101,6 +101,37 @@ public static class CamMaps
     }
 
     /// <summary>
+    /// Post-processing without the map ReLU, for studies of the ReLU's effect: each raw map m [N, h, w] is divided by
+    /// max|m| (+1e-7), keeping its sign, and resized bilinearly with half-pixel centres to [N, <paramref name="height"/>,
+    /// <paramref name="width"/>], as <see cref="PostProcess"/> resizes after its ReLU.
+    /// </summary>
+    public static FloatTensor SignedPostProcess(FloatTensor raw, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        int n = raw.BatchSize, h = (int)raw.Shape[1], w = (int)raw.Shape[2];
+        var result = new float[n * height * width];
+        var scratch = new float[h * w];
+        for (int r = 0; r < n; r++)
+        {
+            raw.Row(r).CopyTo(scratch);
+            float max = 0;
+            foreach (var value in scratch)
+            {
+                max = Math.Max(max, Math.Abs(value));
+            }
+
+            for (int p = 0; p < scratch.Length; p++)
+            {
+                scratch[p] /= max + 1e-7f;
+            }
+
+            ImageOps.ResizeHalfPixel(scratch, h, w, result.AsSpan(r * height * width, height * width), height, width);
+        }
+
+        return new FloatTensor(result, n, height, width);
+    }
+
+    /// <summary>
     /// <see cref="PostProcess"/> as ONNX nodes, for the explanation compiler: raw [N, h, w] → [N, H, W] by ReLU, min-max
     /// (1e-7), ONNX <c>Resize</c> linear with half-pixel centres (the taps of <c>ImageOps.ResizeHalfPixel</c>), ReLU, min-max.
     /// </summary>
