@@ -138,15 +138,23 @@ public static class CamMaps
     internal static string EmitPostProcess(GraphEmitter g, string raw, long height, long width)
     {
         var normalised = EmitMinMax(g, g.Node("Relu", [raw]), [1, 2]);
-        var four = g.Unsqueeze(normalised, [1]);
-        var batchAndChannel = g.Node("Slice", [g.Shape(four), g.Int64s(0), g.Int64s(2), g.Int64s(0)]);
-        var sizes = g.Node("Concat", [batchAndChannel, g.Int64s(height, width)], AttributeValue.Int("axis", 0));
-        var resized = g.Node("Resize", [four, "", "", sizes], AttributeValue.String("mode", "linear"), AttributeValue.String("coordinate_transformation_mode", "half_pixel"));
+        var resized = EmitResize(g, g.Unsqueeze(normalised, [1]), height, width);
         return g.Squeeze(EmitMinMax(g, g.Node("Relu", [resized]), [2, 3]), [1]);
     }
 
+    /// <summary>
+    /// <c>ImageOps.ResizeHalfPixel</c> as an ONNX <c>Resize</c> (linear, half-pixel centres) of [N, C, h, w] to
+    /// [N, C, <paramref name="height"/>, <paramref name="width"/>].
+    /// </summary>
+    internal static string EmitResize(GraphEmitter g, string maps, long height, long width)
+    {
+        var batchAndChannel = g.Node("Slice", [g.Shape(maps), g.Int64s(0), g.Int64s(2), g.Int64s(0)]);
+        var sizes = g.Node("Concat", [batchAndChannel, g.Int64s(height, width)], AttributeValue.Int("axis", 0));
+        return g.Node("Resize", [maps, "", "", sizes], AttributeValue.String("mode", "linear"), AttributeValue.String("coordinate_transformation_mode", "half_pixel"));
+    }
+
     /// <summary><c>ImageOps.MinMax</c> over <paramref name="axes"/>: m ← m − min(m); m ← m / (1e-7 + max(m)).</summary>
-    private static string EmitMinMax(GraphEmitter g, string x, long[] axes)
+    internal static string EmitMinMax(GraphEmitter g, string x, long[] axes)
     {
         var shifted = g.Sub(x, g.ReduceMin(x, axes, keepDims: true));
         return g.Div(shifted, g.Add(g.ReduceMax(shifted, axes, keepDims: true), g.Scalar(1e-7)));
