@@ -111,7 +111,7 @@ public static class ExplanationMethods
     /// ShapleyCAM): wₖ = mean_ij (G − ½·H·A)ᵏᵢⱼ with H·A the Hessian of the target score at the layer applied to A;
     /// map = Σₖ wₖ Aᵏ. Equals Grad-CAM when the layer reaches the score through piecewise-linear ops only.
     /// </summary>
-    public static readonly ExplanationMethod ShapleyCam = Weighting("shapley-cam", "Shapley-CAM", "Cai et al., CAMs as Shapley Value-based Explainers, arXiv 2025", "weights = mean of (G - H*A/2), H*A by reverse over reverse", () => new ShapleyCamWeighting(), "the explanation compiler does not yet emit the second-order backward graph", MethodNeeds.Gradients | MethodNeeds.SecondOrder);
+    public static readonly ExplanationMethod ShapleyCam = Weighting("shapley-cam", "Shapley-CAM", "Cai et al., CAMs as Shapley Value-based Explainers, arXiv 2025", "weights = mean of (G - H*A/2), H*A by reverse over reverse", () => new ShapleyCamWeighting(), null, MethodNeeds.Gradients | MethodNeeds.SecondOrder);
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", null,

@@ -84,7 +84,14 @@ public static class ExplanationCompiler
     {
         var layer = Layer(explained, settings);
         var weighting = method.CreateWeighting();
-        var build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = [layer.Name], Activations = [layer.Name], Shapes = explained.Shapes }));
+        var build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest
+        {
+            Output = explained.Output,
+            WithRespectTo = [layer.Name],
+            Activations = [layer.Name],
+            Shapes = explained.Shapes,
+            HessianVectorProducts = weighting.UsesSecondOrder ? [new HessianVectorProduct(layer.Name)] : [],
+        }));
         var map = CamMap(build, weighting, layer, explained);
         return build.Done(map, $"[N, {Size(explained, layer).Height}, {Size(explained, layer).Width}]", $"target layer {layer}");
     }
@@ -300,7 +307,9 @@ public static class ExplanationCompiler
         var g = build.Emitter;
         var a = ChannelsFirst(g, layer.Name, layer);
         var gradient = ChannelsFirst(g, GradientModel.GradientOutput(layer.Name), layer);
-        var raw = weighting.EmitRawMap(g, a, gradient)
+        var raw = (weighting.UsesSecondOrder
+            ? weighting.EmitRawMap(g, a, gradient, ChannelsFirst(g, GradientModel.HessianVectorOutput(layer.Name), layer))
+            : weighting.EmitRawMap(g, a, gradient))
             ?? throw new InvalidOperationException($"{weighting.GetType().Name} has no graph form, yet its registry entry says it compiles.");
         var (height, width) = Size(explained, layer);
         return CamMaps.EmitPostProcess(g, raw, height, width);
