@@ -41,7 +41,7 @@ public sealed class FullGrad : IExplainer
         _sessions = new ExplainerSessions(this);
         _options = options ?? new FullGradOptions();
         _options.Execution.Validate();
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         if (_model.ImageSize.Height <= 0)
         {
             throw new InputMismatchException($"FullGrad needs an image input [N, C, H, W]; input '{_model.Input}' has shape {_model.InputInfo.ShapeText}.");
@@ -66,7 +66,7 @@ public sealed class FullGrad : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public FullGradResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
+        return Run(batch, _model.CheckRequest(batch, targets), null, _model.CheckInputs(null, batch.BatchSize), cancellationToken);
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -75,13 +75,23 @@ public sealed class FullGrad : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public FullGradResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
+        return Run(batch, null, _model.CheckRequest(batch, seed), _model.CheckInputs(null, batch.BatchSize), cancellationToken);
     }
 
-    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal FullGradResult Explain(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var batch = request.Batch;
+        return request.Seed is null
+            ? Run(batch, _model.CheckRequest(batch, request.Targets), null, _model.CheckInputs(request.Inputs, batch.BatchSize), request.Cancellation)
+            : Run(batch, null, _model.CheckRequest(batch, request.Seed), _model.CheckInputs(request.Inputs, batch.BatchSize), request.Cancellation);
+    }
+
+    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         var session = Session(seed is not null);
-        var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(batch, seed, cancellationToken);
+        var result = session.Run(inputs.Feeds(batch), targets, seed, cancellationToken);
         var scores = ExplainedModel.Scores(result.Outputs[_model.Output], result.Targets, seed);
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3], plane = height * width;
         var raw = new float[n * plane];
@@ -276,7 +286,7 @@ public sealed class FullGrad : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, result.Maps, result.Targets, result.TargetScores, $"{Layers.Count} bias layers", result.RawMaps);
     }
 
