@@ -59,7 +59,7 @@ public sealed class Rise : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, _model.CheckInputs(null, batch.BatchSize), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -68,7 +68,7 @@ public sealed class Rise : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), _model.CheckInputs(null, batch.BatchSize), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
     /// <summary>
@@ -93,11 +93,8 @@ public sealed class Rise : IExplainer
     /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
     internal AttributionResult Explain(ExplanationRequest request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var batch = request.Batch;
-        return request.Seed is null
-            ? Run(batch, _model.CheckRequest(batch, request.Targets), null, _model.CheckInputs(request.Inputs, batch.BatchSize), request.Cancellation)
-            : Run(batch, null, _model.CheckRequest(batch, request.Seed), _model.CheckInputs(request.Inputs, batch.BatchSize), request.Cancellation);
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
     }
 
     private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)

@@ -269,6 +269,19 @@ internal sealed class ExplainedModel
         return seed;
     }
 
+    /// <summary>
+    /// Checks a request — its batch, its class targets or seed, and the model's other inputs — the entry of every
+    /// explainer: class targets (−1 for every row when none are given) or the seed, and the other inputs held fixed.
+    /// </summary>
+    public (long[]? Targets, FloatTensor? Seed, FixedInputs Inputs) Check(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var batch = request.Batch;
+        return request.Seed is null
+            ? (CheckRequest(batch, request.Targets), null, CheckInputs(request.Inputs, batch.BatchSize))
+            : (null, CheckRequest(batch, request.Seed), CheckInputs(request.Inputs, batch.BatchSize));
+    }
+
     /// <summary>Replaces −1 targets by the arg-max of each row of <paramref name="outputs"/> ([N, classes]).</summary>
     public static long[] Resolve(long[] targets, FloatTensor outputs)
     {

@@ -98,7 +98,7 @@ public sealed class LrpExplainer : IExplainer
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, a class out of range, or an output that is not [N, classes].</exception>
     public LrpResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, _model.CheckInputs(null, batch.BatchSize));
+        return Explain(new ExplanationRequest(batch) { Targets = targets });
     }
 
     /// <summary>
@@ -109,17 +109,14 @@ public sealed class LrpExplainer : IExplainer
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public LrpResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), _model.CheckInputs(null, batch.BatchSize));
+        return Explain(new ExplanationRequest(batch) { Seed = seed });
     }
 
     /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
     internal LrpResult Explain(ExplanationRequest request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var batch = request.Batch;
-        return request.Seed is null
-            ? Run(batch, _model.CheckRequest(batch, request.Targets), null, _model.CheckInputs(request.Inputs, batch.BatchSize))
-            : Run(batch, null, _model.CheckRequest(batch, request.Seed), _model.CheckInputs(request.Inputs, batch.BatchSize));
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs);
     }
 
     private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs)

@@ -16,18 +16,7 @@ public sealed class InputTensor
 
     private InputTensor(Array data, long[] shape, TensorElementType elementType)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        if (shape.Any(d => d < 0))
-        {
-            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] has a negative dimension.", nameof(shape));
-        }
-
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (count != data.Length)
-        {
-            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] holds {count} elements but {data.Length} values were given.", nameof(data));
-        }
-
+        FloatTensor.CheckShape(shape, data.Length, nameof(data));
         _data = data;
         Shape = shape;
         ElementType = elementType;
