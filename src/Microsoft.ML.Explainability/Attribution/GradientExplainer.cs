@@ -16,7 +16,7 @@ public sealed class GradientExplainer : IExplainer
     private readonly InputGradients _gradients;
 
     /// <summary>Prepares the explainer (sessions are created on first use).</summary>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     public GradientExplainer(OnnxModel model, GradientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);

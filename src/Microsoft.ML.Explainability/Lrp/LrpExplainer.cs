@@ -39,7 +39,7 @@ public sealed class LrpExplainer : IExplainer
     private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: canonizes a copy of the model and assigns the composite's rules (sessions are created on first use).</summary>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     /// <exception cref="UnknownTensorException">The output or a tensor of <see cref="LrpOptions.RelevanceOf"/> does not exist.</exception>
     /// <exception cref="LrpRuleException">A node rule names a missing node or a node it does not apply to.</exception>
     public LrpExplainer(OnnxModel model, LrpOptions? options = null)
