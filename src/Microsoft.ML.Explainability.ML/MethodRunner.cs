@@ -140,7 +140,7 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>
     /// The explained input [C, H, W] (batch dimension dropped) and the model's other inputs with their element types and
     /// per-row dimensions, from the declared inputs; the explained input is chosen by the core's rule
-    /// (<see cref="ExplainedModel.ChooseInput"/>) and must be an image with fixed C, H and W.
+    /// (<see cref="Explainers.ExplainedInput.Choose"/>) and must be an image with fixed C, H and W.
     /// </summary>
     internal static (string Name, long[] Shape, IReadOnlyDictionary<string, (TensorElementType Type, long[] Dims)> Others) ModelInputs(OnnxModel model, string? explainedInput)
     {
@@ -150,7 +150,7 @@ internal sealed class MethodRunner : IDisposable
         long[] Dims(string name) => inputs[name]?.Shape?.Dim.Select(d => d.ValueCase == Onnx.Protobuf.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray() ?? [];
         TensorElementType Type(string name) => (TensorElementType)(inputs[name]?.ElemType ?? 0);
         string Text(long[] dims) => "[" + string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-        var name = ExplainedModel.ChooseInput(inputs.Keys.ToArray(), n => (Type(n), Dims(n).Length, Text(Dims(n))), explainedInput);
+        var name = Explainers.ExplainedInput.Choose(inputs.Keys.ToArray(), n => (Type(n), Dims(n).Length, Text(Dims(n))), explainedInput);
         var dims = Dims(name);
         if (dims.Length != 4 || dims.Skip(1).Any(d => d <= 0))
         {

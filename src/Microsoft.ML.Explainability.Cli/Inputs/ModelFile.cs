@@ -82,7 +82,7 @@ internal sealed class ModelFile
         string input;
         try
         {
-            input = ExplainedModel.ChooseInput(inputs, name => (Type(name), Dims(name).Length, "[" + string.Join(", ", Dims(name).Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"), explainedInput);
+            input = ExplainedInput.Choose(inputs, name => (Type(name), Dims(name).Length, "[" + string.Join(", ", Dims(name).Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"), explainedInput);
         }
         catch (InputMismatchException e)
         {
