@@ -7,7 +7,7 @@ namespace Microsoft.ML.Explainability.Cli;
 /// The method options of the command line (each method reads the ones it needs), turned into the core's one settings
 /// bag (<see cref="MethodSettings"/>) by <see cref="ToSettings"/>; every method maps that onto its own options type.
 /// </summary>
-internal sealed class MethodOptions
+internal sealed record MethodOptions
 {
     public string? Layer { get; init; }
 
@@ -40,6 +40,18 @@ internal sealed class MethodOptions
     public int Masks { get; init; } = 4000;
 
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>Ablation-CAM's fill (<c>--ablation-fill</c>); null: the method's default.</summary>
+    public Cam.AblationFill? AblationFill { get; init; }
+
+    /// <summary>Guided Grad-CAM's convention (<c>--convention</c>); null: the method's default.</summary>
+    public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; init; }
+
+    /// <summary>The explained input of a multi-input model (<c>--explained-input</c>); null: the core's default choice.</summary>
+    public string? ExplainedInput { get; init; }
+
+    /// <summary>A multi-input model's other inputs (<c>--input NAME=FILE.npy</c>), one row per row of the batch; null for a single-input model.</summary>
+    public IReadOnlyDictionary<string, InputTensor>? OtherInputs { get; init; }
 
     /// <summary>
     /// Cancels the run (Ctrl+C): checked before and after each method, and given to the explainer's request, so a

@@ -53,7 +53,7 @@ internal static class Methods
         Explanation explanation;
         using (var explainer = method.CreateExplainer(model, options.ToSettings(method, batch)))
         {
-            explanation = explainer.Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = options.Cancellation });
+            explanation = explainer.Explain(new ExplanationRequest(batch) { Targets = targets, Inputs = options.OtherInputs, Cancellation = options.Cancellation });
         }
 
         options.Cancellation.ThrowIfCancellationRequested();
@@ -100,6 +100,9 @@ internal static class Methods
         {
             TargetLayer = options.Layer,
             Layout = options.Layout,
+            ExplainedInput = options.ExplainedInput,
+            AblationFill = options.AblationFill,
+            GuidedGradCamConvention = options.GuidedGradCamConvention,
             Execution = options.Execution,
             Steps = options.Steps,
             Baseline = baseline,

@@ -79,6 +79,19 @@ internal sealed class EstimatorCore
             }
         }
 
+        foreach (var (modelInput, name) in Settings.ExtraInputColumns ?? [])
+        {
+            if (!columns.TryGetValue(name, out var extra))
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Could not find input column '{name}' (model input '{modelInput}') in the input schema (columns: {string.Join(", ", columns.Keys.Select(k => $"'{k}'"))}).");
+            }
+
+            if (extra.Kind != SchemaShape.Column.VectorKind.Vector)
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for input column '{name}' (model input '{modelInput}'): expected a known-size vector, got {extra.Kind} of {extra.ItemType}.");
+            }
+        }
+
         var added = AddedColumns();
         return new SchemaShape(inputSchema.Where(c => !added.Any(a => a.Name == c.Name)).Concat(added));
     }

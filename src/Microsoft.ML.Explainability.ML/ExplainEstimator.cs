@@ -22,6 +22,10 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         _core = new EstimatorCore(options, ExplainTransformer.KindName, options.Method, s =>
         {
             s.TargetLayer = options.TargetLayer;
+            s.ExplainedInput = options.ExplainedInput;
+            s.ExtraInputColumns = options.ExtraInputColumns.Count == 0 ? null : new Dictionary<string, string>(options.ExtraInputColumns, StringComparer.Ordinal);
+            s.AblationFill = options.AblationFill;
+            s.GuidedGradCamConvention = options.GuidedGradCamConvention;
             s.Reduction = options.Reduction;
             s.Absolute = options.Absolute;
             s.Samples = options.Samples;
@@ -49,6 +53,25 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
 
         /// <summary>CAM methods and Guided Grad-CAM: the target layer; null (the default) chooses it automatically.</summary>
         public string? TargetLayer { get; set; }
+
+        /// <summary>
+        /// Multi-input models: the model input explained, fed from the input column ([C, H, W] pixels); null (the
+        /// default): the model's only input, or its only float image input [N, C, H, W].
+        /// </summary>
+        public string? ExplainedInput { get; set; }
+
+        /// <summary>
+        /// Multi-input models: for each other model input, the column feeding it (a known-size vector of Single or
+        /// Int64, as the input's element type, holding the input's values for the row, e.g. a feature vector). The
+        /// values are held fixed: every copy of the row the method makes is fed them, and nothing is attributed to them.
+        /// </summary>
+        public IDictionary<string, string> ExtraInputColumns { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>Ablation-CAM: the value of an ablated channel; null (the default): pytorch-grad-cam's fill.</summary>
+        public Cam.AblationFill? AblationFill { get; set; }
+
+        /// <summary>Guided Grad-CAM: pytorch-grad-cam's convention (null, the default) or Captum's.</summary>
+        public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; set; }
 
         /// <summary>CAM, FullGrad and attention methods: optional column with the raw map at the layer's (or patch grid's) resolution [h, w].</summary>
         public string? RawMapColumnName { get; set; }

@@ -66,6 +66,20 @@ internal sealed class ExplainSettings
 
     public string? TargetLayer { get; set; }
 
+    /// <summary>Multi-input models: the model input explained (fed from <see cref="InputColumnName"/>); null: the core's default choice.</summary>
+    public string? ExplainedInput { get; set; }
+
+    /// <summary>Multi-input models: each other model input and the column feeding it (held fixed for the row).</summary>
+#pragma warning disable CA2227 // A JSON settings bag.
+    public Dictionary<string, string>? ExtraInputColumns { get; set; }
+#pragma warning restore CA2227
+
+    /// <summary>Ablation-CAM's fill; null: the method's default.</summary>
+    public Cam.AblationFill? AblationFill { get; set; }
+
+    /// <summary>Guided Grad-CAM's convention; null: the method's default (pytorch-grad-cam's).</summary>
+    public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; set; }
+
     public ChannelReduction? Reduction { get; set; }
 
     /// <summary>Null: the method's default (|·| for saliency, signed for "gradient").</summary>
@@ -140,6 +154,9 @@ internal sealed class ExplainSettings
     {
         TargetLayer = TargetLayer,
         Output = ModelOutputName,
+        ExplainedInput = ExplainedInput,
+        AblationFill = AblationFill,
+        GuidedGradCamConvention = GuidedGradCamConvention,
         Execution = Execution,
         Absolute = Absolute,
         Samples = Samples,

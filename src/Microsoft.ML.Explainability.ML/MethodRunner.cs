@@ -2,6 +2,7 @@ using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.ML;
 
@@ -22,7 +23,20 @@ internal sealed class MethodRunner : IDisposable
     public MethodRunner(OnnxModel model, ExplainSettings settings)
     {
         Method = settings.Entry;
-        InputShape = ModelInputShape(model);
+        (ExplainedInput, InputShape, OtherInputs) = ModelInputs(model, settings.ExplainedInput);
+        var columns = settings.ExtraInputColumns ?? [];
+        foreach (var input in columns.Keys.Where(k => !OtherInputs.ContainsKey(k)))
+        {
+            throw new ArgumentException(input == ExplainedInput
+                ? $"ExtraInputColumns maps '{input}', the explained input; it is fed from the input column '{settings.InputColumnName}'."
+                : $"ExtraInputColumns maps '{input}', which is not an input of the model; its other inputs are [{string.Join(", ", OtherInputs.Keys)}].", nameof(settings));
+        }
+
+        if (OtherInputs.Keys.FirstOrDefault(k => !columns.ContainsKey(k)) is { } unfed)
+        {
+            throw new ArgumentException($"The model explains '{ExplainedInput}' with its other inputs held fixed; model input '{unfed}' ({OtherInputs[unfed].Type} [N, {string.Join(", ", OtherInputs[unfed].Dims)}]) has no column: map it in ExtraInputColumns.", nameof(settings));
+        }
+
         if (settings.InputShape is { } given && !given.SequenceEqual(InputShape))
         {
             throw new InputMismatchException($"InputShape [{string.Join(", ", given)}] was given but the model's input is [{string.Join(", ", InputShape)}].");
@@ -71,8 +85,14 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>The registry entry run.</summary>
     public Explainers.ExplanationMethod Method { get; }
 
-    /// <summary>The model's input [C, H, W].</summary>
+    /// <summary>The model's explained input [C, H, W].</summary>
     public long[] InputShape { get; }
+
+    /// <summary>The explained model input's name.</summary>
+    public string ExplainedInput { get; }
+
+    /// <summary>The model's other inputs (each fed from a column) with their element types and per-row dimensions.</summary>
+    public IReadOnlyDictionary<string, (TensorElementType Type, long[] Dims)> OtherInputs { get; }
 
     /// <summary>C·H·W.</summary>
     public int InputLength => checked((int)(InputShape[0] * InputShape[1] * InputShape[2]));
@@ -96,11 +116,11 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>Why CUDA was not used although asked for, or null.</summary>
     public string? FallbackReason { get; }
 
-    /// <summary>Explains a batch [N, C, H, W] (already normalised) for the given targets (−1: predicted).</summary>
+    /// <summary>Explains a batch [N, C, H, W] (already normalised) for the given targets (−1: predicted), the model's other inputs held fixed.</summary>
     /// <exception cref="InvalidOperationException">The score column is read but the method reports no target scores.</exception>
-    public BatchResult Run(FloatTensor batch, long[] targets, bool scores)
+    public BatchResult Run(FloatTensor batch, long[] targets, bool scores, IReadOnlyDictionary<string, InputTensor>? others = null)
     {
-        var explanation = _explainer.Explain(new ExplanationRequest(batch) { Targets = targets });
+        var explanation = _explainer.Explain(new ExplanationRequest(batch) { Targets = targets, Inputs = others });
         var maps = Method.Layout == ExplanationLayout.Map ? explanation.Values.Data : Reduce(explanation.Values, _reduction);
         float[]? raw = null;
         if (RawDimensions is not null)
@@ -117,27 +137,37 @@ internal sealed class MethodRunner : IDisposable
         return new BatchResult(maps, raw, classes, explanation.TargetScores);
     }
 
-    /// <summary>The model's single input [C, H, W] from its declared shape (batch dimension dropped).</summary>
-    internal static long[] ModelInputShape(OnnxModel model)
+    /// <summary>
+    /// The explained input [C, H, W] (batch dimension dropped) and the model's other inputs with their element types and
+    /// per-row dimensions, from the declared inputs; the explained input is chosen by the core's rule
+    /// (<see cref="Explainers.ExplainedInput.Choose"/>) and must be an image with fixed C, H and W.
+    /// </summary>
+    internal static (string Name, long[] Shape, IReadOnlyDictionary<string, (TensorElementType Type, long[] Dims)> Others) ModelInputs(OnnxModel model, string? explainedInput)
     {
-        var inputs = model.DeclaredInputs;
-        if (inputs.Count != 1)
-        {
-            throw new InputMismatchException($"Explain transformers take models with one input; this one has {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}).");
-        }
-
-        if (inputs[0].ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
-        {
-            throw new InputMismatchException($"Input '{inputs[0].Name}' is not a float tensor; explain transformers need a float image input [N, C, H, W].");
-        }
-
-        var dims = inputs[0].Shape.ToArray();
+        var inputs = model.DeclaredInputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        long[] Dims(string name) => inputs[name].Shape.ToArray();
+        TensorElementType Type(string name) => inputs[name].ElementType;
+        string Text(long[] dims) => "[" + string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var name = Explainers.ExplainedInput.Choose(inputs.Keys.ToArray(), n => (Type(n), Dims(n).Length, Text(Dims(n))), explainedInput);
+        var dims = Dims(name);
         if (dims.Length != 4 || dims.Skip(1).Any(d => d <= 0))
         {
-            throw new InputMismatchException($"Input '{inputs[0].Name}' has shape [{string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]; explain transformers need an image input [N, C, H, W] with fixed C, H and W.");
+            throw new InputMismatchException($"Input '{name}' has shape {Text(dims)}; explain transformers need an image input [N, C, H, W] with fixed C, H and W.", name);
         }
 
-        return dims[1..];
+        var others = new Dictionary<string, (TensorElementType, long[])>(StringComparer.Ordinal);
+        foreach (var other in inputs.Keys.Where(i => i != name))
+        {
+            var otherDims = Dims(other);
+            if (otherDims.Length == 0 || otherDims.Skip(1).Any(d => d <= 0))
+            {
+                throw new InputMismatchException($"Input '{other}' has shape {Text(otherDims)}; an input fed from a column needs a batch dimension and fixed other dimensions.", other);
+            }
+
+            others[other] = (Type(other), otherDims[1..]);
+        }
+
+        return (name, dims[1..], others);
     }
 
     private static void CheckNormalisation(float[]? values, int channels, string name)
@@ -191,8 +221,22 @@ internal sealed class MethodRunner : IDisposable
         }
 
         var probe = new FloatTensor(new float[InputLength], 1, InputShape[0], height, width);
-        var layerMaps = _explainer.Explain(new ExplanationRequest(probe)).LayerMaps
+        var layerMaps = _explainer.Explain(new ExplanationRequest(probe) { Inputs = OtherInputs.ToDictionary(o => o.Key, o => Zeros(o.Value.Type, o.Value.Dims), StringComparer.Ordinal) }).LayerMaps
             ?? throw new ArgumentException($"A raw layer map exists only for methods that compute one at a layer's resolution (CAM, FullGrad, attention methods); '{Method.Name}' does not.");
         return [(int)layerMaps.Shape[^2], (int)layerMaps.Shape[^1]];
+    }
+
+    /// <summary>One row of zeros of an input's type (the probe of <see cref="RawMapDimensions"/>).</summary>
+    private static InputTensor Zeros(TensorElementType type, long[] dims)
+    {
+        int length = checked((int)dims.Aggregate(1L, (a, b) => a * b));
+        long[] shape = [1, .. dims];
+        return type switch
+        {
+            TensorElementType.Int64 => InputTensor.Int64(new long[length], shape),
+            TensorElementType.Int32 => InputTensor.Int32(new int[length], shape),
+            TensorElementType.Double => InputTensor.Double(new double[length], shape),
+            _ => InputTensor.Float(new FloatTensor(new float[length], shape)),
+        };
     }
 }

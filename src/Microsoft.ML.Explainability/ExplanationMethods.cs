@@ -115,7 +115,7 @@ public static class ExplanationMethods
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", null,
-        (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, Execution = s.Execution }));
+        (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution }));
 
     /// <summary>Saliency (Simonyan, Vedaldi &amp; Zisserman, "Deep Inside Convolutional Networks", ICLR-W 2014): |∂y/∂x| per input element.</summary>
     public static readonly ExplanationMethod Saliency = InputGradient("saliency", "Saliency", "Simonyan et al., Deep Inside Convolutional Networks, ICLR Workshop 2014", "|dy/dx| per input element", GradientMethod.Saliency, absolute: true, null);
@@ -146,19 +146,19 @@ public static class ExplanationMethods
         (m, model, s) =>
         {
             var d = new IntegratedGradientsOptions();
-            return new Attribution.IntegratedGradients(model, new IntegratedGradientsOptions { Steps = s.Steps ?? d.Steps, MaxSteps = Math.Max(s.Steps ?? d.Steps, d.MaxSteps), Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
+            return new Attribution.IntegratedGradients(model, new IntegratedGradientsOptions { Steps = s.Steps ?? d.Steps, MaxSteps = Math.Max(s.Steps ?? d.Steps, d.MaxSteps), Baseline = s.Baseline, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution });
         }, conservesScore: true);
 
     /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
     public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", null,
-        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution }));
+        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, GuidedGradCamConvention = s.GuidedGradCamConvention ?? new CamOptions().GuidedGradCamConvention }));
 
     /// <summary>Occlusion (Zeiler &amp; Fergus, ECCV 2014): the score drop when a sliding window is replaced by a baseline, averaged over the windows covering each element.</summary>
     public static readonly ExplanationMethod Occlusion = new("occlusion", "Occlusion", MethodFamily.Perturbation, ExplanationLayout.InputAttribution, typeof(OcclusionOptions), MethodNeeds.ForwardPasses, "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "score drop under sliding occluding windows", "it needs one forward pass per window position",
         (m, model, s) =>
         {
             var d = new OcclusionOptions();
-            return new Attribution.Occlusion(model, new OcclusionOptions { WindowHeight = s.Window?.Height ?? d.WindowHeight, WindowWidth = s.Window?.Width ?? d.WindowWidth, StrideY = s.Stride?.Y ?? d.StrideY, StrideX = s.Stride?.X ?? d.StrideX, BaselineValue = s.BaselineValue ?? d.BaselineValue, Baseline = s.Baseline, Output = s.Output, Execution = s.Execution });
+            return new Attribution.Occlusion(model, new OcclusionOptions { WindowHeight = s.Window?.Height ?? d.WindowHeight, WindowWidth = s.Window?.Width ?? d.WindowWidth, StrideY = s.Stride?.Y ?? d.StrideY, StrideX = s.Stride?.X ?? d.StrideX, BaselineValue = s.BaselineValue ?? d.BaselineValue, Baseline = s.Baseline, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution });
         });
 
     /// <summary>RISE (Petsiuk, Das &amp; Saenko, "RISE: Randomized Input Sampling for Explanation of Black-box Models", BMVC 2018): the mean of random upsampled masks weighted by the masked inputs' scores.</summary>
@@ -166,7 +166,7 @@ public static class ExplanationMethods
         (m, model, s) =>
         {
             var d = new RiseOptions();
-            return new Attribution.Rise(model, new RiseOptions { Masks = s.Masks ?? d.Masks, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
+            return new Attribution.Rise(model, new RiseOptions { Masks = s.Masks ?? d.Masks, Seed = s.Seed ?? d.Seed, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution });
         });
 
     /// <summary>Layer-wise Relevance Propagation (Bach et al., "On Pixel-Wise Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance Propagation", PLoS ONE 2015) with a named composite of <see cref="LrpComposites"/> (Montavon et al. 2019).</summary>
@@ -175,7 +175,7 @@ public static class ExplanationMethods
         {
             var d = new LrpOptions();
             var composite = LrpComposites.Find(s.Composite ?? LrpComposites.EpsilonPlus.Name).Create(new LrpCompositeSettings { Epsilon = s.Epsilon, Low = s.Low, High = s.High });
-            return new LrpExplainer(model, new LrpOptions { Composite = composite, Seed = s.LrpSeed ?? d.Seed, Canonize = s.Canonize ?? d.Canonize, Output = s.Output, Execution = s.Execution });
+            return new LrpExplainer(model, new LrpOptions { Composite = composite, Seed = s.LrpSeed ?? d.Seed, Canonize = s.Canonize ?? d.Canonize, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution });
         }, conservesScore: true);
 
     /// <summary>Attention rollout (Abnar &amp; Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020): the product over blocks of (I + Ā)/2, read at the class token; class-independent.</summary>
@@ -206,7 +206,7 @@ public static class ExplanationMethods
 
     private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, MethodNeeds needs = MethodNeeds.Gradients) =>
         new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | needs, paper, summary, notCompilable,
-            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, Execution = s.Execution, Samples = s.Samples, NoiseLevel = s.NoiseLevel, Seed = s.Seed ?? 0 }),
+            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, Samples = s.Samples, NoiseLevel = s.NoiseLevel, Seed = s.Seed ?? 0, AblationFill = s.AblationFill ?? new CamOptions().AblationFill }),
             weighting);
 
     private static ExplanationMethod InputGradient(string name, string displayName, string paper, string summary, GradientMethod method, bool absolute, string? notCompilable) =>
@@ -214,12 +214,12 @@ public static class ExplanationMethods
             (m, model, s) =>
             {
                 var d = new GradientOptions();
-                return new GradientExplainer(model, new GradientOptions { Method = method, Absolute = s.Absolute ?? absolute, Samples = s.Samples ?? d.Samples, NoiseLevel = s.NoiseLevel ?? d.NoiseLevel, Seed = s.Seed ?? d.Seed, Output = s.Output, Execution = s.Execution });
+                return new GradientExplainer(model, new GradientOptions { Method = method, Absolute = s.Absolute ?? absolute, Samples = s.Samples ?? d.Samples, NoiseLevel = s.NoiseLevel ?? d.NoiseLevel, Seed = s.Seed ?? d.Seed, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution });
             },
             mode: (method, absolute), conservesScore: method == GradientMethod.InputXGradient);
 
     private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
         new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, null,
-            (m, model, s) => new TransformerExplainer(model, new TransformerOptions { Method = method, Output = s.Output, Execution = s.Execution }),
+            (m, model, s) => new TransformerExplainer(model, new TransformerOptions { Method = method, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution }),
             mode: method);
 }

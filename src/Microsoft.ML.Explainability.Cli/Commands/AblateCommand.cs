@@ -67,10 +67,10 @@ internal static class AblateCommand
 
             CommonOptions.RequireRange(batchSize, CommonOptions.MaxBatchSize, "--batch-size", "each row of a call holds its forward and backward activations");
             var reportFolder = CommonOptions.Required(result, report, "the report folder");
-            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            var input = options.SingleInput(result, "a .npy batch, an image file or a folder of images");
             OutputFiles.RefuseInsideInput(reportFolder, input);
             using var staged = StagedFolder.Create(reportFolder);
-            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file")).RequireSingleInput("ablate");
             var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             if (batch.Tensor.Rank != 4)
             {

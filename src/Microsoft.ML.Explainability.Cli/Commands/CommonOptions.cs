@@ -23,7 +23,17 @@ internal sealed class CommonOptions
 
     public Option<string> Model { get; } = new("--model", "-m") { Description = "The ONNX model (.onnx)." };
 
-    public Option<string> Input { get; } = new("--input", "-i") { Description = "A float32 .npy batch (N×C×H×W), an image file, or a folder of images." };
+    public Option<string[]> Input { get; } = new("--input", "-i")
+    {
+        Description = "The explained input: a float32 .npy batch (N×C×H×W), an image file, or a folder of images. explain: repeat as --input NAME=FILE.npy to feed a multi-input model's other inputs (a float32 or int64 .npy with one row per row of the batch), held fixed.",
+    };
+
+    public Option<string> ExplainedInput { get; } = new("--explained-input") { Description = "Multi-input models: the (float) input explained; default the only float image input [N, C, H, W]." };
+
+    public Option<string> AblationFill { get; } = new("--ablation-fill") { Description = "Ablation-CAM: the value of an ablated channel: pytorch-grad-cam (0, or the layer minimum - 1e7 on layers with negative values; the default) or zero (the paper)." };
+
+    /// <summary>Guided Grad-CAM's convention; added by the commands whose own options do not already use the name (explain, compile).</summary>
+    public Option<string> Convention { get; } = new("--convention") { Description = "guided-grad-cam: pytorch-grad-cam (the normalised bilinear Grad-CAM map; the default) or captum (Captum's raw ReLU'd layer map, nearest-neighbour upsampling)." };
 
     public Option<string> Targets { get; } = new("--targets") { Description = "A .npy of int64 class indices, one per row; without it, the predicted class (−1 in the file also means predicted)." };
 
@@ -82,7 +92,7 @@ internal sealed class CommonOptions
 
     public void AddMethodOptions(Command command)
     {
-        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
+        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize, AblationFill })
         {
             command.Options.Add(option);
         }
@@ -136,8 +146,93 @@ internal sealed class CommonOptions
             Stride = result.GetValue(Stride),
             Masks = masks,
             BatchSize = batch,
+            AblationFill = ParseAblationFill(result.GetValue(AblationFill)),
             Cancellation = cancellation,
         };
+    }
+
+    /// <summary><c>--ablation-fill</c>: null when not given.</summary>
+    public static Cam.AblationFill? ParseAblationFill(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "pytorch-grad-cam" => Cam.AblationFill.PyTorchGradCam,
+        "zero" => Cam.AblationFill.Zero,
+        _ => throw new CliException(ExitCodes.Usage, $"--ablation-fill '{text}' is not a fill: use pytorch-grad-cam or zero."),
+    };
+
+    /// <summary><c>--convention</c> of Guided Grad-CAM: null when not given.</summary>
+    public static Cam.GuidedGradCamConvention? ParseConvention(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "pytorch-grad-cam" => Cam.GuidedGradCamConvention.PyTorchGradCam,
+        "captum" => Cam.GuidedGradCamConvention.Captum,
+        _ => throw new CliException(ExitCodes.Usage, $"--convention '{text}' is not a Guided Grad-CAM convention: use pytorch-grad-cam or captum."),
+    };
+
+    /// <summary>
+    /// The single <c>--input</c> of a command that explains single-input models only (evaluate, ablate): a
+    /// <c>NAME=FILE</c> form, or a second value, is refused.
+    /// </summary>
+    public string SingleInput(ParseResult result, string what)
+    {
+        var values = result.GetValue(Input) ?? [];
+        if (values.Length == 0 || string.IsNullOrWhiteSpace(values[0]))
+        {
+            throw new CliException(ExitCodes.Usage, $"{Input.Name} is required: {what}.");
+        }
+
+        if (values.Length > 1)
+        {
+            throw new CliException(ExitCodes.Usage, $"{Input.Name} was given {values.Length} times; this command explains single-input models (use `explain --input NAME=FILE.npy` for the other inputs of a multi-input model).");
+        }
+
+        return values[0];
+    }
+
+    /// <summary>
+    /// Splits the <c>--input</c> values against <paramref name="model"/>'s inputs: <c>NAME=FILE</c> where NAME is one of
+    /// the model's other inputs feeds that input (the explained input's own name is accepted too); the plain value is the
+    /// explained input. Each other input must be given once.
+    /// </summary>
+    public (string Explained, IReadOnlyDictionary<string, string> Others) SplitInputs(ParseResult result, ModelFile model, string what)
+    {
+        string? explained = null;
+        var others = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in result.GetValue(Input) ?? [])
+        {
+            int equals = value.IndexOf('=', StringComparison.Ordinal);
+            var name = equals > 0 ? value[..equals] : null;
+            if (name is not null && model.OtherInputs.ContainsKey(name))
+            {
+                if (!others.TryAdd(name, value[(equals + 1)..]))
+                {
+                    throw new CliException(ExitCodes.Usage, $"--input {name}=… was given twice.");
+                }
+
+                continue;
+            }
+
+            var path = name == model.Input ? value[(equals + 1)..] : value;
+            if (explained is not null)
+            {
+                throw new CliException(ExitCodes.Usage, $"--input was given two values for the explained input '{model.Input}' ('{explained}' and '{path}'); the model's other inputs are fed as --input NAME=FILE.npy with NAME one of: {string.Join(", ", model.OtherInputs.Keys)}.");
+            }
+
+            explained = path;
+        }
+
+        if (string.IsNullOrWhiteSpace(explained))
+        {
+            throw new CliException(ExitCodes.Usage, $"{Input.Name} is required: {what}.");
+        }
+
+        var missing = model.OtherInputs.Keys.Where(k => !others.ContainsKey(k)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new CliException(ExitCodes.Usage, $"The model explains '{model.Input}' with its other inputs held fixed; feed them: {string.Join(" ", missing.Select(m => $"--input {m}=FILE.npy ({model.OtherInputs[m]})"))}.");
+        }
+
+        return (explained, others);
     }
 
     /// <summary>The layout of <c>--layout</c>, or null when it is not given.</summary>

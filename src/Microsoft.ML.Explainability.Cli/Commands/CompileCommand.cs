@@ -37,6 +37,8 @@ internal static class CompileCommand
         command.Options.Add(options.Low);
         command.Options.Add(options.High);
         command.Options.Add(lrpSeed);
+        command.Options.Add(options.ExplainedInput);
+        command.Options.Add(options.Convention);
         command.SetAction(result =>
         {
             var name = CommonOptions.Required(result, method, "the method to compile");
@@ -48,7 +50,7 @@ internal static class CompileCommand
             }
 
             var target = CommonOptions.Required(result, outputOption, "the path of the compiled .onnx file");
-            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"), result.GetValue(options.ExplainedInput));
             var path = OutputFiles.PrepareFile(target);
             var low = ImageOptions.ParseFloats(result.GetValue(options.Low), "--low");
             var high = ImageOptions.ParseFloats(result.GetValue(options.High), "--high");
@@ -56,6 +58,8 @@ internal static class CompileCommand
             {
                 TargetLayer = result.GetValue(options.Layer),
                 Layout = options.ParseLayout(result),
+                ExplainedInput = model.Input,
+                GuidedGradCamConvention = CommonOptions.ParseConvention(result.GetValue(options.Convention)),
                 Steps = result.GetValue(options.Steps),
                 Samples = result.GetValue(options.Samples),
                 NoiseLevel = result.GetValue(options.Noise),

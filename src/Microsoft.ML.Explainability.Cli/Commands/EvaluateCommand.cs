@@ -60,10 +60,10 @@ internal static class EvaluateCommand
             }
 
             var reportFolder = CommonOptions.Required(result, report, "the report folder");
-            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            var input = options.SingleInput(result, "a .npy batch, an image file or a folder of images");
             OutputFiles.RefuseInsideInput(reportFolder, input);
             using var staged = StagedFolder.Create(reportFolder);
-            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file")).RequireSingleInput("evaluate");
             var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
             Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation), curveSteps, staged.Staging, output, captions: null, convention: chosenConvention);

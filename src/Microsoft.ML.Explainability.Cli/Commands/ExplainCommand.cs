@@ -26,6 +26,8 @@ internal static class ExplainCommand
         command.Options.Add(outputOption);
         command.Options.Add(raw);
         options.AddMethodOptions(command);
+        command.Options.Add(options.ExplainedInput);
+        command.Options.Add(options.Convention);
         command.SetAction(result =>
         {
             var chosen = Methods.Find(CommonOptions.Required(result, method, "one of " + string.Join(", ", Methods.All.Select(m => m.Name))));
@@ -36,12 +38,18 @@ internal static class ExplainCommand
             }
 
             var target = CommonOptions.Required(result, outputOption, "OUT.npy or an output folder");
-            var input = CommonOptions.Required(result, options.Input, "a .npy batch, an image file or a folder of images");
+            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"), result.GetValue(options.ExplainedInput));
+            var (input, otherFiles) = options.SplitInputs(result, model, "a .npy batch, an image file or a folder of images");
             OutputFiles.RefuseInsideInput(target, input);
-            var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file"));
             var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
             var methodOptions = options.MethodOptions(result, cancellation, isRaw);
+            methodOptions = methodOptions with
+            {
+                GuidedGradCamConvention = CommonOptions.ParseConvention(result.GetValue(options.Convention)),
+                ExplainedInput = model.Input,
+                OtherInputs = InputLoader.ReadOtherInputs(otherFiles, model),
+            };
             if (target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             {
                 var file = OutputFiles.PrepareFile(target);

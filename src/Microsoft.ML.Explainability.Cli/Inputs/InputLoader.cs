@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.Explainability.IO;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using SkiaSharp;
 
 namespace Microsoft.ML.Explainability.Cli.Inputs;
@@ -74,6 +75,50 @@ internal static class InputLoader
             throw new CliException(ExitCodes.BadInput, $"'{path}' cannot be read: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Reads the files of a multi-input model's other inputs (<c>--input NAME=FILE.npy</c>): float32 or int64 .npy as the
+    /// input's declared element type. Shapes, row counts and finiteness are checked by the explainer, naming the input.
+    /// </summary>
+    public static IReadOnlyDictionary<string, InputTensor>? ReadOtherInputs(IReadOnlyDictionary<string, string> files, ModelFile model)
+    {
+        if (files.Count == 0)
+        {
+            return null;
+        }
+
+        var inputs = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
+        foreach (var (name, file) in files)
+        {
+            var full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+            {
+                throw new CliException(ExitCodes.BadInput, $"The file '{full}' for model input '{name}' does not exist.");
+            }
+
+            try
+            {
+                inputs[name] = model.OtherInputs[name] switch
+                {
+                    TensorElementType.Float => InputTensor.Float(Npy.ReadFloats(full)),
+                    TensorElementType.Int64 => Int64Input(Npy.ReadInt64(full)),
+                    var other => throw new CliException(ExitCodes.Usage, $"Model input '{name}' is {other}; --input NAME=FILE.npy feeds float32 and int64 inputs."),
+                };
+            }
+            catch (NpyFormatException e)
+            {
+                throw new CliException(ExitCodes.BadInput, $"'{full}' (model input '{name}', {model.OtherInputs[name]}) is not a usable .npy: {e.Message}", e);
+            }
+            catch (IOException e)
+            {
+                throw new CliException(ExitCodes.BadInput, $"'{full}' cannot be read: {e.Message}", e);
+            }
+        }
+
+        return inputs;
+    }
+
+    private static InputTensor Int64Input((long[] Data, long[] Shape) values) => InputTensor.Int64(values.Data, values.Shape);
 
     /// <summary>Reads the class targets: an int64 .npy vector with one entry per row.</summary>
     public static long[] ReadTargets(string path, int rows)

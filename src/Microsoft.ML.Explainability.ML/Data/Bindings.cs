@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.ML.Data;
 
@@ -28,6 +29,7 @@ internal sealed class Bindings
             TargetColumn = column.Index;
         }
 
+        ExtraColumns = (settings.ExtraInputColumns ?? []).Select(kv => CheckExtra(inputSchema, kv.Value, kv.Key, runner.OtherInputs[kv.Key])).ToArray();
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         int next = inputSchema.Count;
@@ -65,6 +67,9 @@ internal sealed class Bindings
     public int InputColumn { get; }
 
     public int TargetColumn { get; } = -1;
+
+    /// <summary>The columns feeding a multi-input model's other inputs.</summary>
+    public IReadOnlyList<ExtraInputColumn> ExtraColumns { get; }
 
     public int SaliencyIndex { get; }
 
@@ -106,6 +111,11 @@ internal sealed class Bindings
             {
                 needed.Add(TargetColumn);
             }
+
+            foreach (var extra in ExtraColumns)
+            {
+                needed.Add(extra.Index);
+            }
         }
 
         return needed.Select(i => InputSchema[i]);
@@ -136,6 +146,37 @@ internal sealed class Bindings
 
         return column.Index;
     }
+
+    /// <summary>Checks a column feeding model input <paramref name="input"/>: present, a known-size vector of the input's element type with its per-row element count.</summary>
+    public static ExtraInputColumn CheckExtra(DataViewSchema schema, string name, string input, (TensorElementType Type, long[] Dims) info)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Could not find input column '{name}' (model input '{input}') in the input schema ({Names(schema)}).");
+        long length = info.Dims.Aggregate(1L, (a, b) => a * b);
+        var itemType = ItemType(info.Type);
+        string expected = $"a vector of {itemType} holding model input '{input}' [{string.Join(", ", info.Dims)}] ({length} values)";
+        if (column.Type is not VectorDataViewType vector || vector.ItemType != itemType)
+        {
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Schema mismatch for input column '{name}': expected {expected}, got {column.Type}.");
+        }
+
+        if (!vector.IsKnownSize || vector.Size != length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Schema mismatch for input column '{name}': expected {expected}, got {(vector.IsKnownSize ? vector.Size.ToString(CultureInfo.InvariantCulture) : "variable")} values.");
+        }
+
+        return new ExtraInputColumn(input, name, column.Index, info.Type, info.Dims);
+    }
+
+    /// <summary>The ML.NET item type of a column feeding an input of <paramref name="type"/>.</summary>
+    public static PrimitiveDataViewType ItemType(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => NumberDataViewType.Single,
+        TensorElementType.Double => NumberDataViewType.Double,
+        TensorElementType.Int64 => NumberDataViewType.Int64,
+        TensorElementType.Int32 => NumberDataViewType.Int32,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, $"Inputs of element type {type} cannot be fed from a column."),
+    };
 
     private static string Names(DataViewSchema schema) => schema.Count == 0 ? "no columns" : "columns: " + string.Join(", ", schema.Select(c => $"'{c.Name}'"));
 }

@@ -19,6 +19,7 @@ internal sealed class RowBatch
     private readonly float[] _offset;
     private readonly int _rowLength;
     private readonly int _plane;
+    private readonly ExtraInputBuffer[] _extras;
     private VBuffer<float> _scratch;
     private BatchResult? _result;
 
@@ -38,6 +39,8 @@ internal sealed class RowBatch
         {
             _targetGetter = TargetReader.Create(source, bindings.InputSchema[bindings.TargetColumn]);
         }
+
+        _extras = bindings.ExtraColumns.Select(c => ExtraInputBuffer.Create(source, c, capacity)).ToArray();
 
         // (x − mean[c]) / std[c] as x·scale[c] + offset[c].
         _scale = new float[channels];
@@ -95,6 +98,11 @@ internal sealed class RowBatch
             }
         }
 
+        foreach (var extra in _extras)
+        {
+            extra.Add(Count);
+        }
+
         _targets[Count] = _targetGetter?.Invoke() ?? -1;
         Count++;
     }
@@ -111,7 +119,8 @@ internal sealed class RowBatch
         var data = Count == Capacity ? _inputs : _inputs.AsSpan(0, Count * _rowLength).ToArray();
         var targets = Count == Capacity ? _targets : _targets.AsSpan(0, Count).ToArray();
         var batch = new FloatTensor(data, Count, shape[0], shape[1], shape[2]);
-        _result = _bindings.Runner.Run(batch, targets, scores);
+        var others = _extras.Length == 0 ? null : _bindings.ExtraColumns.Select((c, i) => (c.Input, _extras[i].Tensor(Count))).ToDictionary(p => p.Input, p => p.Item2, StringComparer.Ordinal);
+        _result = _bindings.Runner.Run(batch, targets, scores, others);
     }
 
     public bool IsExplained => _result is not null;

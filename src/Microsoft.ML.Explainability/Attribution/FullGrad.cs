@@ -44,7 +44,7 @@ public sealed class FullGrad : IExplainer
         _sessions = new ExplainerSessions(this);
         _options = options ?? new FullGradOptions();
         _options.Execution.Validate();
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         if (_model.ImageSize.Height <= 0)
         {
             throw new InputMismatchException($"FullGrad needs an image input [N, C, H, W]; input '{_model.Input}' has shape {_model.InputInfo.ShapeText}.");
@@ -69,7 +69,7 @@ public sealed class FullGrad : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public FullGradResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -78,13 +78,20 @@ public sealed class FullGrad : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public FullGradResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
-    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal FullGradResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private FullGradResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         var session = Session(seed is not null);
-        var result = seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(batch, seed, cancellationToken);
+        var result = session.Run(inputs.Feeds(batch), targets, seed, cancellationToken);
         var scores = ExplainedModel.Scores(result.Outputs[_model.Output], result.Targets, seed);
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3], plane = height * width;
         var raw = new float[n * plane];
@@ -304,7 +311,7 @@ public sealed class FullGrad : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, result.Maps, result.Targets, result.TargetScores, $"{Layers.Count} bias layers", result.RawMaps);
     }
 

@@ -16,7 +16,7 @@ public sealed class GradientExplainer : IExplainer
     private readonly InputGradients _gradients;
 
     /// <summary>Prepares the explainer (sessions are created on first use).</summary>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     public GradientExplainer(OnnxModel model, GradientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -37,7 +37,7 @@ public sealed class GradientExplainer : IExplainer
             GradientMethod.Deconvnet => ModifiedReluRules.WithDeconvnet(_options.Rules),
             _ => _options.Rules,
         };
-        _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output), rules, _options.Execution);
+        _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output, _options.ExplainedInput), rules, _options.Execution);
     }
 
     /// <summary>The method.</summary>
@@ -54,7 +54,7 @@ public sealed class GradientExplainer : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(((IExplainer)this).Method, result.Attributions, result.Targets, result.TargetScores, _options.Method.ToString());
     }
 
@@ -69,7 +69,7 @@ public sealed class GradientExplainer : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -78,12 +78,19 @@ public sealed class GradientExplainer : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal AttributionResult Explain(ExplanationRequest request)
     {
-        var clean = _gradients.Run(batch, targets, seed, cancellationToken);
+        var (targets, seed, inputs) = _gradients.Model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
+    {
+        var clean = _gradients.Run(batch, inputs, targets, seed, cancellationToken);
         var resolved = clean.Targets;
         var scores = ExplainedModel.Scores(clean.Outputs[_gradients.Model.Output], resolved, seed);
         var g = clean.Gradients[_gradients.Model.Input];
@@ -113,7 +120,7 @@ public sealed class GradientExplainer : IExplainer
                 g.Data.CopyTo(result, 0);
                 break;
             default:
-                result = Noisy(batch, resolved, seed, cancellationToken);
+                result = Noisy(batch, resolved, seed, inputs, cancellationToken);
                 break;
         }
 
@@ -121,7 +128,7 @@ public sealed class GradientExplainer : IExplainer
     }
 
     /// <summary>SmoothGrad, SmoothGrad² or VarGrad: n noisy copies of every row, all batched.</summary>
-    private float[] Noisy(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    private float[] Noisy(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         int n = _options.Samples, rowLength = batch.RowLength;
         var sum = new double[batch.Length];
@@ -154,6 +161,7 @@ public sealed class GradientExplainer : IExplainer
                     target[k] = (float)(x[k] + (sigma[r] * Gaussian(random)));
                 }
             },
+            inputs,
             targets,
             seed,
             (i, gradient, _) =>

@@ -32,19 +32,16 @@ internal sealed class InputGradients : IDisposable
 
     public ExplainedModel Model => _model;
 
-    /// <summary>Gradients of the target score at <paramref name="batch"/>, with the outputs and resolved targets.</summary>
-    public GradientResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken = default)
-    {
-        var session = Session(seed is not null);
-        return seed is null ? session.Run(batch, targets, cancellationToken) : session.Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
-    }
+    /// <summary>Gradients of the target score at <paramref name="batch"/> (the other inputs held fixed), with the outputs and resolved targets.</summary>
+    public GradientResult Run(FloatTensor batch, FixedInputs inputs, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken = default) =>
+        Session(seed is not null).Run(inputs.Feeds(batch), targets, seed, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="rows"/> inputs, row i explained for the target (or seed row) of batch row
-    /// <paramref name="source"/>(i), in calls of about <see cref="ExecutionOptions.BatchSize"/> rows built on demand by
+    /// <paramref name="source"/>(i) and fed that row's other <paramref name="inputs"/>, in calls of about <see cref="ExecutionOptions.BatchSize"/> rows built on demand by
     /// <paramref name="fill"/>; calls <paramref name="accumulate"/>(i, gradient row, target score) for each.
     /// </summary>
-    public void RunMany(int rows, Func<int, int> source, RowFiller fill, long[]? targets, FloatTensor? seed, RowAccumulator accumulate, CancellationToken cancellationToken = default)
+    public void RunMany(int rows, Func<int, int> source, RowFiller fill, FixedInputs inputs, long[]? targets, FloatTensor? seed, RowAccumulator accumulate, CancellationToken cancellationToken = default)
     {
         var shape = _model.InputInfo.Shape;
         int rowLength = checked((int)shape.Skip(1).Aggregate(1L, (a, b) => a * b));
@@ -73,7 +70,7 @@ internal sealed class InputGradients : IDisposable
                 chunkSeed = new FloatTensor(seedData, [count, .. seed.Shape.Skip(1)]);
             }
 
-            var result = Run(input, chunkTargets, chunkSeed, cancellationToken);
+            var result = Run(input, inputs.Select(count, i => source(start + i)), chunkTargets, chunkSeed, cancellationToken);
             var gradient = result.Gradients[_model.Input];
             var scores = ExplainedModel.Scores(result.Outputs[_model.Output], chunkTargets, chunkSeed);
             for (int i = 0; i < count; i++)

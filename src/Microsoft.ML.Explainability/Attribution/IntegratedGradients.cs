@@ -28,7 +28,7 @@ public sealed class IntegratedGradients : IExplainer
         _options.Validate();
         (_alphas, _weights) = Quadrature.For(_options.Rule, _options.Steps);
         _sessions = new ExplainerSessions(this);
-        _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output), _options.Rules, _options.Execution);
+        _gradients = new InputGradients(ExplainedModel.Create(model, _options.Output, _options.ExplainedInput), _options.Rules, _options.Execution);
         if (_options.Baseline is { } baseline)
         {
             ExplainedModel.CheckFinite(baseline, nameof(options));
@@ -47,23 +47,30 @@ public sealed class IntegratedGradients : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _gradients.Model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _gradients.Model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal AttributionResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _gradients.Model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, rowLength = batch.RowLength, steps = _alphas.Length;
         var baseline = Baselines(batch);
 
         // f(x) (and the predicted classes) and f(b): 2N rows of plain inference, no backward pass.
         var model = _gradients.Model;
-        var outputs = Forward().Run(FloatTensor.ConcatRows([batch, baseline]), cancellationToken)[model.Output];
+        var outputs = Forward().Run(FloatTensor.ConcatRows([batch, baseline]), inputs.Tile(2), cancellationToken)[model.Output];
         var clean = outputs.Rows(0, n);
         var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
         var scores = ExplainedModel.Scores(clean, resolved, seed);
@@ -84,6 +91,7 @@ public sealed class IntegratedGradients : IExplainer
                     target[k] = b[k] + (alpha * (x[k] - b[k]));
                 }
             },
+            inputs,
             resolved,
             seed,
             (i, gradient, _) =>
@@ -152,7 +160,7 @@ public sealed class IntegratedGradients : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, result.Attributions, result.Targets, result.TargetScores, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_options.Steps} steps"), extras: result.ConvergenceDelta is { } delta ? new Dictionary<string, FloatTensor> { ["convergence_delta"] = new FloatTensor(delta, delta.Length) } : null);
     }
 

@@ -34,6 +34,13 @@ public sealed class IntegratedGradientsOptions
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 
+    /// <summary>
+    /// The input explained, for a model with several inputs; null takes the model's only input, or its only float image
+    /// input [N, C, H, W]. The other inputs are fed with each request (<see cref="Explainers.ExplanationRequest.Inputs"/>)
+    /// and held fixed.
+    /// </summary>
+    public string? ExplainedInput { get; init; }
+
     /// <summary>Device, threads and rows per ONNX Runtime call (path points of all rows are batched together).</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
 

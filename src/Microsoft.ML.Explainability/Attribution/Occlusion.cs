@@ -39,7 +39,7 @@ public sealed class Occlusion : IExplainer
             throw new ArgumentOutOfRangeException(nameof(options), _options.BaselineValue, "BaselineValue must be finite.");
         }
 
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         var (height, width) = _model.ImageSize;
         if (height <= 0)
         {
@@ -71,7 +71,7 @@ public sealed class Occlusion : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -80,7 +80,7 @@ public sealed class Occlusion : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
     /// <summary>Window start positions along one axis, Captum's: ⌈(size − window)/stride⌉ + 1 starts at multiples of the stride.</summary>
@@ -90,12 +90,19 @@ public sealed class Occlusion : IExplainer
         return Enumerable.Range(0, count).Select(i => i * stride).ToArray();
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal AttributionResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3];
         int plane = height * width, rowLength = batch.RowLength;
         var baseline = Baselines(batch);
-        var clean = _forward.Run(batch, cancellationToken)[_model.Output];
+        var clean = _forward.Run(batch, inputs, cancellationToken)[_model.Output];
         var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
         var scores = ExplainedModel.Scores(clean, resolved, seed);
 
@@ -138,7 +145,7 @@ public sealed class Occlusion : IExplainer
                 }
             }
 
-            var outputs = _forward.Run(new FloatTensor(data, [size, .. batch.Shape.Skip(1)]), cancellationToken)[_model.Output];
+            var outputs = _forward.Run(new FloatTensor(data, [size, .. batch.Shape.Skip(1)]), inputs.Select(size, i => (start + i) / windows), cancellationToken)[_model.Output];
             var occluded = ExplainedModel.Scores(outputs, resolved, seed, i => (start + i) / windows);
             for (int i = 0; i < size; i++)
             {
@@ -193,7 +200,7 @@ public sealed class Occlusion : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, result.Attributions, result.Targets, result.TargetScores, "occlusion");
     }
 

@@ -38,7 +38,7 @@ public sealed class Rise : IExplainer
             throw new ArgumentOutOfRangeException(nameof(options), "Masks and GridSize must be at least 1 and KeepProbability in (0, 1].");
         }
 
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         if (_model.ImageSize.Height <= 0)
         {
             throw new InputMismatchException($"RISE needs an image input [N, C, H, W]; input '{_model.Input}' has shape {_model.InputInfo.ShapeText}.");
@@ -59,7 +59,7 @@ public sealed class Rise : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>Explains each row for a caller-given seed: y = ⟨seed, output⟩ per row.</summary>
@@ -68,7 +68,7 @@ public sealed class Rise : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public AttributionResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
     /// <summary>
@@ -90,11 +90,18 @@ public sealed class Rise : IExplainer
         return new FloatTensor(data, count, height, width);
     }
 
-    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal AttributionResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private AttributionResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, channels = (int)batch.Shape[1], height = (int)batch.Shape[2], width = (int)batch.Shape[3];
         int plane = height * width, rowLength = batch.RowLength;
-        var clean = _forward.Run(batch, cancellationToken)[_model.Output];
+        var clean = _forward.Run(batch, inputs, cancellationToken)[_model.Output];
         var resolved = seed is null ? ExplainedModel.Resolve(targets!, clean) : null;
         var scores = ExplainedModel.Scores(clean, resolved, seed);
 
@@ -131,7 +138,7 @@ public sealed class Rise : IExplainer
                 }
             }
 
-            var outputs = _forward.Run(new FloatTensor(data, [n * m, .. batch.Shape.Skip(1)]), cancellationToken)[_model.Output];
+            var outputs = _forward.Run(new FloatTensor(data, [n * m, .. batch.Shape.Skip(1)]), inputs.RepeatEach(m), cancellationToken)[_model.Output];
             var masked = ExplainedModel.Scores(outputs, resolved, seed, j => j / m);
             for (int r = 0; r < n; r++)
             {
@@ -240,7 +247,7 @@ public sealed class Rise : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, new FloatTensor(result.Attributions.Data, result.Attributions.BatchSize, result.Attributions.Shape[^2], result.Attributions.Shape[^1]), result.Targets, result.TargetScores, "rise");
     }
 

@@ -25,7 +25,7 @@ internal sealed class AblationCamWeighting : CamWeighting
     public override FloatTensor RawMaps(CamBatch batch)
     {
         var ablation = batch.Sessions.Get("ablation", () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer, batch.Options.AblationFill), [batch.Model.Output], batch.Execution));
-        return WeightedSums(batch, Compute(ablation, batch.Model.Input, batch.Model.Output, batch.Input, batch.Layer, batch.Scores, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
+        return WeightedSums(batch, Compute(ablation, batch.Inputs, batch.Model.Output, batch.Input, batch.Layer, batch.Scores, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
     }
 
     public static OnnxModel BuildModel(OnnxModel prepared, TargetLayer layer, AblationFill fill = AblationFill.PyTorchGradCam)
@@ -97,7 +97,7 @@ internal sealed class AblationCamWeighting : CamWeighting
         return new OnnxModel(proto);
     }
 
-    private static double[] Compute(ForwardRunner ablation, string input, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
+    private static double[] Compute(ForwardRunner ablation, FixedInputs others, string output, FloatTensor batch, TargetLayer layer, float[] scores, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         int n = batch.BatchSize, c = layer.Channels, rowLength = batch.RowLength;
         var weights = new double[n * c];
@@ -115,11 +115,8 @@ internal sealed class AblationCamWeighting : CamWeighting
                     masks[(i * c) + start + i] = 1;
                 }
 
-                var feeds = new Dictionary<string, FloatTensor>
-                {
-                    [input] = new FloatTensor(inputs, [count, .. batch.Shape.Skip(1)]),
-                    [MaskInput] = new FloatTensor(masks, count, c),
-                };
+                var feeds = others.OfRow(r, count).Feeds(new FloatTensor(inputs, [count, .. batch.Shape.Skip(1)]));
+                feeds[MaskInput] = InputTensor.Float(new FloatTensor(masks, count, c));
                 var ablated = ExplainedModel.Scores(ablation.Run(feeds, cancellationToken)[output], targets, seed, _ => r);
                 for (int i = 0; i < count; i++)
                 {

@@ -19,6 +19,9 @@ internal sealed class CamBatch
 
     public required FloatTensor Input { get; init; }
 
+    /// <summary>The model's other inputs for the batch's rows, held fixed (empty for a single-input model).</summary>
+    public required FixedInputs Inputs { get; init; }
+
     public required TargetLayer Layer { get; init; }
 
     public required ExplainedModel Model { get; init; }
@@ -42,9 +45,10 @@ internal sealed class CamBatch
 
     /// <summary>
     /// For weightings that need gradients at other inputs (Smooth Grad-CAM++): the layer's activations and gradients,
-    /// channels-first, for an input batch and its per-row classes or seed. Null when the method does not use gradients.
+    /// channels-first, for an input batch, the other inputs for its rows, and its per-row classes or seed. Null when the
+    /// method does not use gradients.
     /// </summary>
-    public Func<FloatTensor, long[]?, FloatTensor?, (float[] Activations, float[] Gradients)>? GradientsAt { get; init; }
+    public Func<FloatTensor, FixedInputs, long[]?, FloatTensor?, (float[] Activations, float[] Gradients)>? GradientsAt { get; init; }
 
     public int Rows => Input.BatchSize;
 

@@ -28,14 +28,14 @@ public sealed class CamExplainer : IExplainer
     /// <exception cref="ArgumentException">The options' method is not a CAM method.</exception>
     /// <exception cref="UnknownTensorException">The target layer or output does not exist.</exception>
     /// <exception cref="TargetLayerException">The target layer has no spatial grid, or none can be found automatically.</exception>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     public CamExplainer(OnnxModel model, CamOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? new CamOptions();
         ArgumentNullException.ThrowIfNull(_options.Method, nameof(options));
         _weighting = _options.Method.CreateWeighting();
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         if (_options.TargetLayer is { } name)
         {
             Layer = TargetLayers.Resolve(_model.Shapes, name, _options.TokenGrid, _options.Layout);
@@ -67,7 +67,7 @@ public sealed class CamExplainer : IExplainer
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
     public CamResult Explain(FloatTensor batch, long[]? targets = null, CancellationToken cancellationToken = default)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null, cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Targets = targets, Cancellation = cancellationToken });
     }
 
     /// <summary>
@@ -79,18 +79,25 @@ public sealed class CamExplainer : IExplainer
     /// <param name="cancellationToken">Checked before every batch of ONNX Runtime calls (and passed to the call under way); cancelling stops the explanation within one batch with an <see cref="OperationCanceledException"/>.</param>
     public CamResult Explain(FloatTensor batch, FloatTensor seed, CancellationToken cancellationToken = default)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed), cancellationToken);
+        return Explain(new ExplanationRequest(batch) { Seed = seed, Cancellation = cancellationToken });
     }
 
     /// <inheritdoc/>
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets, request.Cancellation) : Explain(request.Batch, request.Seed, request.Cancellation);
+        var result = Explain(request);
         return new Explanation(Method, result.Maps, result.Targets, result.TargetScores, $"target layer {Layer}", result.RawMaps);
     }
 
-    private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal CamResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs, request.Cancellation);
+    }
+
+    private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         _sessions.ThrowIfDisposed();
         float[]? ownScores = null;
@@ -98,7 +105,7 @@ public sealed class CamExplainer : IExplainer
         if (seed is null && _weighting.ExplainsOwnScore)
         {
             // A method explaining its own score of the outputs (Finer-CAM) turns it into a seed from a first forward pass.
-            var first = Forward().Run(batch, cancellationToken)[_model.Output];
+            var first = Forward().Run(batch, inputs, cancellationToken)[_model.Output];
             var classes = ExplainedModel.Resolve(targets!, first);
             if (_weighting.ScoreSeed(first, classes) is var (ownSeed, scores))
             {
@@ -113,7 +120,7 @@ public sealed class CamExplainer : IExplainer
         FloatTensor outputs;
         if (_weighting.UsesGradients)
         {
-            var result = RunGradients(batch, targets, seed, cancellationToken);
+            var result = RunGradients(batch, targets, seed, inputs, cancellationToken);
             a = Layer.ToChannelsFirst(result.Outputs[Layer.Name]);
             g = Layer.ToChannelsFirst(result.Gradients[Layer.Name]);
             if (_weighting.UsesSecondOrder)
@@ -126,7 +133,7 @@ public sealed class CamExplainer : IExplainer
         }
         else
         {
-            var result = Forward().Run(batch, cancellationToken);
+            var result = Forward().Run(batch, inputs, cancellationToken);
             a = Layer.ToChannelsFirst(result[Layer.Name]);
             outputs = result[_model.Output];
             resolved = seed is null ? ExplainedModel.Resolve(targets!, outputs) : null;
@@ -138,6 +145,7 @@ public sealed class CamExplainer : IExplainer
             Gradients = g,
             HessianTimesActivations = hessianTimesActivations,
             Input = batch,
+            Inputs = inputs,
             Layer = Layer,
             Model = _model,
             Outputs = outputs,
@@ -147,9 +155,9 @@ public sealed class CamExplainer : IExplainer
             Execution = _options.Execution,
             Options = _options,
             Cancellation = cancellationToken,
-            GradientsAt = _weighting.UsesGradients ? (x, t, s) =>
+            GradientsAt = _weighting.UsesGradients ? (x, others, t, s) =>
             {
-                var r = RunGradients(x, t, s, cancellationToken);
+                var r = RunGradients(x, t, s, others, cancellationToken);
                 return (Layer.ToChannelsFirst(r.Outputs[Layer.Name]), Layer.ToChannelsFirst(r.Gradients[Layer.Name]));
             }
             : null,
@@ -159,10 +167,8 @@ public sealed class CamExplainer : IExplainer
         return new CamResult(Method, Layer, maps, raw, resolved ?? ownClasses, ownScores ?? ExplainedModel.Scores(outputs, resolved, seed));
     }
 
-    private GradientResult RunGradients(FloatTensor batch, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken) =>
-        seed is null
-            ? Session(false).Run(batch, targets, cancellationToken)
-            : Session(true).Run(new Dictionary<string, FloatTensor> { [_model.Input] = batch }, null, seed, cancellationToken);
+    private GradientResult RunGradients(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken) =>
+        Session(seed is not null).Run(inputs.Feeds(batch), targets, seed, cancellationToken);
 
     private ForwardRunner Forward() =>
         _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution));

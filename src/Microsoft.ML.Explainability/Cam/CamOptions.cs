@@ -26,6 +26,19 @@ public sealed class CamOptions
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 
+    /// <summary>
+    /// The input explained, for a model with several inputs; null takes the model's only input, or its only float image
+    /// input [N, C, H, W]. The other inputs are fed with each request (<see cref="Explainers.ExplanationRequest.Inputs"/>)
+    /// and held fixed.
+    /// </summary>
+    public string? ExplainedInput { get; init; }
+
+    /// <summary>
+    /// <see cref="GuidedGradCam"/> only: pytorch-grad-cam's convention (the post-processed map, the default) or Captum's
+    /// (the raw ReLU'd layer map, nearest-neighbour upsampling).
+    /// </summary>
+    public GuidedGradCamConvention GuidedGradCamConvention { get; init; } = GuidedGradCamConvention.PyTorchGradCam;
+
     /// <summary>Device, threads and rows per ONNX Runtime call (also for Score-CAM's and Ablation-CAM's forward passes).</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
 

@@ -17,9 +17,9 @@ internal sealed class ScoreCamWeighting : CamWeighting
     public override bool RunsModel => true;
 
     public override FloatTensor RawMaps(CamBatch batch) =>
-        WeightedSums(batch, Compute(batch.Forward(), batch.Model.Output, batch.Input, batch.Activations, batch.Layer, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
+        WeightedSums(batch, Compute(batch.Forward(), batch.Inputs, batch.Model.Output, batch.Input, batch.Activations, batch.Layer, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
 
-    private static double[] Compute(ForwardRunner forward, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
+    private static double[] Compute(ForwardRunner forward, FixedInputs others, string output, FloatTensor batch, float[] activations, TargetLayer layer, long[]? targets, FloatTensor? seed, int rowsPerCall, CancellationToken cancellationToken)
     {
         if (batch.Rank != 4)
         {
@@ -61,7 +61,7 @@ internal sealed class ScoreCamWeighting : CamWeighting
                     }
                 }
 
-                var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width), cancellationToken)[output];
+                var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width), others.OfRow(r, count), cancellationToken)[output];
                 var s = ExplainedModel.Scores(outputs, targets, seed, _ => r);
                 for (int i = 0; i < count; i++)
                 {

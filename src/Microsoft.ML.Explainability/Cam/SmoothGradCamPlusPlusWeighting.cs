@@ -54,7 +54,7 @@ internal sealed class SmoothGradCamPlusPlusWeighting : CamWeighting
         }
 
         var gradientsAt = batch.GradientsAt ?? throw new InvalidOperationException("Smooth Grad-CAM++ needs the explainer's gradient passes.");
-        var (_, g) = gradientsAt(new FloatTensor(noisy, [n * samples, .. batch.Input.Shape.Skip(1)]), targets, seed);
+        var (_, g) = gradientsAt(new FloatTensor(noisy, [n * samples, .. batch.Input.Shape.Skip(1)]), batch.Inputs.RepeatEach(samples), targets, seed);
         var weights = new double[n * c];
         for (int r = 0; r < n; r++)
         {

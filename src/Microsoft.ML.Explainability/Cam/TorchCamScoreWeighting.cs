@@ -90,7 +90,7 @@ internal abstract class TorchCamScoreWeighting : CamWeighting
                         }
                     }
 
-                    var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width), batch.Cancellation)[batch.Model.Output];
+                    var outputs = forward.Run(new FloatTensor(masked, count, inChannels, height, width), batch.Inputs.OfRow(r, count), batch.Cancellation)[batch.Model.Output];
                     var scores = ExplainedModel.Scores(outputs, batch.Targets, batch.Seed, _ => r);
                     for (int i = 0; i < count; i++)
                     {

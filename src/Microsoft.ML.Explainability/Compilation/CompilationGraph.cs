@@ -45,7 +45,7 @@ internal sealed class CompilationGraph
     /// Runs the model and its backward graph on <paramref name="copies"/> rows per input row in the same call: the batch
     /// becomes [x; copies of row 0; copies of row 1; …]. The clean rows give the original outputs and the predicted
     /// class, which every copy of the row is explained for (as the library does). Returns the copies' input gradients
-    /// [N, copies, …].
+    /// [N, copies, …]. The model's other inputs are tiled the same way (each copy of a row gets the row's values).
     /// </summary>
     /// <param name="copies">Copies per row.</param>
     /// <param name="makeCopies">(emitter, x, shape [N, copies, …] as an int64 tensor) → the copies [N, copies, …].</param>
@@ -55,9 +55,14 @@ internal sealed class CompilationGraph
         var graph = Graph;
         string input = _explained.Input;
         var batch = g.FreshName("batch");
+        var others = _explained.OtherInputs.ToDictionary(o => o, _ => g.FreshName("batch"), StringComparer.Ordinal);
         foreach (var node in graph.Node)
         {
             Replace(node.Input, input, batch);
+            foreach (var (other, tiled) in others)
+            {
+                Replace(node.Input, other, tiled);
+            }
         }
 
         // Outputs with a batch axis are computed on the tiled batch and sliced back to the clean rows.
@@ -81,6 +86,13 @@ internal sealed class CompilationGraph
         var copied = makeCopies(g, input, copiesShape);
         var flat = g.Reshape(copied, g.Node("Concat", [g.Int64s(-1), rest], AttributeValue.Int("axis", 0)));
         Rewire(g.Node("Concat", [input, flat], AttributeValue.Int("axis", 0)), batch);
+        foreach (var (other, tiled) in others)
+        {
+            var otherRest = g.Node("Slice", [g.Shape(other), g.Int64s(1), g.Int64s(long.MaxValue)]);
+            var otherCopies = g.Node("Expand", [g.Unsqueeze(other, [1]), g.Node("Concat", [rows, g.Int64s(copies), otherRest], AttributeValue.Int("axis", 0))]);
+            var otherFlat = g.Reshape(otherCopies, g.Node("Concat", [g.Int64s(-1), otherRest], AttributeValue.Int("axis", 0)));
+            Rewire(g.Node("Concat", [other, otherFlat], AttributeValue.Int("axis", 0)), tiled);
+        }
 
         foreach (var (name, tiledName) in renamed)
         {
@@ -142,7 +154,7 @@ internal sealed class CompilationGraph
         graph.ValueInfo.Clear();
         ControlFlow.SortTopologically(_proto);
         var targets = options.RequiredTargets ? "int64" : "optional int64";
-        _proto.DocString = $"Compiled by Microsoft.ML.Explainability: {method.Name} ({_detail}). Inputs: '{_explained.Input}', {targets} '{ExplanationCompiler.TargetsInput}' [N] (class per row, -1 = predicted{(options.RequiredTargets ? "" : "; default: predicted")}). Outputs: the model's outputs, '{ExplanationCompiler.ExplanationOutput}' {_shape}, '{ExplanationCompiler.ClassOutput}' [N].";
+        _proto.DocString = $"Compiled by Microsoft.ML.Explainability: {method.Name} ({_detail}). Inputs: '{_explained.Input}'{string.Concat(_explained.OtherInputs.Select(o => $", '{o}' (held fixed)"))}, {targets} '{ExplanationCompiler.TargetsInput}' [N] (class per row, -1 = predicted{(options.RequiredTargets ? "" : "; default: predicted")}). Outputs: the model's outputs, '{ExplanationCompiler.ExplanationOutput}' {_shape}, '{ExplanationCompiler.ClassOutput}' [N].";
         _proto.MetadataProps.Add(new StringStringEntryProto { Key = "onnx-xai.method", Value = method.Name });
         _proto.MetadataProps.Add(new StringStringEntryProto { Key = "onnx-xai.saliency.shape", Value = _shape });
         _proto.MetadataProps.Add(new StringStringEntryProto { Key = "onnx-xai.detail", Value = _detail });

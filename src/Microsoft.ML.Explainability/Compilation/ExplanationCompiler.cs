@@ -65,7 +65,7 @@ public static class ExplanationCompiler
 
         settings ??= MethodSettings.Default;
         options ??= new CompileOptions();
-        var explained = ExplainedModel.Create(model, settings.Output);
+        var explained = ExplainedModel.Create(model, settings.Output, settings.ExplainedInput);
         var built = method switch
         {
             _ when method.IsCamWeighting => CamMethod(explained, method, settings),
@@ -106,7 +106,17 @@ public static class ExplanationCompiler
 
         var gradients = GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = [layer.Name], Activations = [layer.Name], Shapes = explained.Shapes });
         var build = CompilationGraph.From(explained, gradients);
-        var map = CamMap(build, ExplanationMethods.GradCam.CreateWeighting(), layer, explained);
+        var captum = settings.GuidedGradCamConvention == GuidedGradCamConvention.Captum;
+        var map = CamMap(build, ExplanationMethods.GradCam.CreateWeighting(), layer, explained, postProcess: !captum);
+        if (captum)
+        {
+            // Captum's factor: ReLU of the raw map, nearest-neighbour upsampling (PyTorch's "nearest": ⌊i · in/out⌋).
+            var (height, width) = Size(explained, layer);
+            var four = build.Emitter.Unsqueeze(build.Emitter.Node("Relu", [map]), [1]);
+            var batchAndChannel = build.Emitter.Node("Slice", [build.Emitter.Shape(four), build.Emitter.Int64s(0), build.Emitter.Int64s(2), build.Emitter.Int64s(0)]);
+            var sizes = build.Emitter.Node("Concat", [batchAndChannel, build.Emitter.Int64s(height, width)], AttributeValue.Int("axis", 0));
+            map = build.Emitter.Squeeze(build.Emitter.Node("Resize", [four, "", "", sizes], AttributeValue.String("mode", "nearest"), AttributeValue.String("coordinate_transformation_mode", "asymmetric"), AttributeValue.String("nearest_mode", "floor")), [1]);
+        }
 
         // A second backward pass over the same forward graph, with Guided Backprop's ReLU rule, seeded on the same class.
         var g = build.Emitter;
@@ -114,7 +124,7 @@ public static class ExplanationCompiler
         var seed = g.Node("OneHot", [GradientModel.ResolvedTargetsOutput, g.Int64Scalar(output.Shape[1]), g.Constant(output.ElementType, [2], [0.0, 1.0])], AttributeValue.Int("axis", -1));
         var guided = new BackwardGraphBuilder(build.Graph, gradients.Shapes, ModifiedReluRules.WithGuidedBackprop())
             .Build(new Dictionary<string, string> { [explained.Output] = seed }, [explained.Input], new GraphEmitter(build.Graph, build.Emitter.Opset, "xai.guided"));
-        return build.Done(g.Mul(guided[explained.Input], g.Unsqueeze(map, [1])), ShapeText(explained.InputInfo.Shape), $"target layer {layer}");
+        return build.Done(g.Mul(guided[explained.Input], g.Unsqueeze(map, [1])), ShapeText(explained.InputInfo.Shape), $"target layer {layer}{(captum ? ", Captum's convention" : "")}");
     }
 
     private static CompilationGraph Lrp(ExplainedModel explained, MethodSettings settings)
@@ -301,7 +311,7 @@ public static class ExplanationCompiler
     }
 
     /// <summary>The post-processed CAM map [N, H, W] of <paramref name="weighting"/> at <paramref name="layer"/>.</summary>
-    private static string CamMap(CompilationGraph build, CamWeighting weighting, TargetLayer layer, ExplainedModel explained)
+    private static string CamMap(CompilationGraph build, CamWeighting weighting, TargetLayer layer, ExplainedModel explained, bool postProcess = true)
     {
         weighting.CheckLayer(layer);
         var g = build.Emitter;
@@ -311,6 +321,11 @@ public static class ExplanationCompiler
             ? weighting.EmitRawMap(g, a, gradient, ChannelsFirst(g, GradientModel.HessianVectorOutput(layer.Name), layer))
             : weighting.EmitRawMap(g, a, gradient))
             ?? throw new InvalidOperationException($"{weighting.GetType().Name} has no graph form, yet its registry entry says it compiles.");
+        if (!postProcess)
+        {
+            return raw;
+        }
+
         var (height, width) = Size(explained, layer);
         return CamMaps.EmitPostProcess(g, raw, height, width);
     }

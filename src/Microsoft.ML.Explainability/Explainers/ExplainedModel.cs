@@ -1,20 +1,23 @@
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Explainers;
 
 /// <summary>
-/// A model prepared for explanation (opset ≥ 17, symbolic batch), its measured shapes, its single image input and
-/// the output explained; checks inputs, targets and seeds before any ONNX Runtime call.
+/// A model prepared for explanation (opset ≥ 17, symbolic batch), its measured shapes, the float input explained, the
+/// other inputs (fed by the caller and held fixed) and the output explained; checks inputs, targets and seeds before
+/// any ONNX Runtime call.
 /// </summary>
 internal sealed class ExplainedModel
 {
-    private ExplainedModel(OnnxModel original, OnnxModel prepared, ModelShapes shapes, string input, string output)
+    private ExplainedModel(OnnxModel original, OnnxModel prepared, ModelShapes shapes, string input, IReadOnlyList<string> otherInputs, string output)
     {
         Original = original;
         Prepared = prepared;
         Shapes = shapes;
         Input = input;
+        OtherInputs = otherInputs;
         Output = output;
         var outputShape = shapes[output].Shape;
         ClassCount = outputShape.Count == 2 ? (int)outputShape[1] : -1;
@@ -26,8 +29,11 @@ internal sealed class ExplainedModel
 
     public ModelShapes Shapes { get; }
 
-    /// <summary>The model's only data input.</summary>
+    /// <summary>The explained input (float32, batched).</summary>
     public string Input { get; }
+
+    /// <summary>The model's other inputs, in the model's order: fed by the caller per row and held fixed.</summary>
+    public IReadOnlyList<string> OtherInputs { get; }
 
     /// <summary>The output whose score is explained.</summary>
     public string Output { get; }
@@ -40,26 +46,93 @@ internal sealed class ExplainedModel
     /// <summary>Height and width of an image input [N, C, H, W], else (−1, −1).</summary>
     public (int Height, int Width) ImageSize => InputInfo.Shape is [_, _, var h, var w] ? ((int)h, (int)w) : (-1, -1);
 
-    /// <summary>Prepares <paramref name="model"/>; <paramref name="output"/> null picks the first [N, classes] float output.</summary>
-    public static ExplainedModel Create(OnnxModel model, string? output)
+    /// <summary>
+    /// Prepares <paramref name="model"/>; <paramref name="output"/> null picks the first [N, classes] float output.
+    /// <paramref name="explainedInput"/> null picks the model's only input, or else its only float input of rank 4 (an
+    /// image [N, C, H, W]); every other input must be batched and of a type <see cref="InputTensor"/> holds.
+    /// </summary>
+    /// <exception cref="InputMismatchException">The explained input is unknown, ambiguous or not float32, or another input cannot be fed per row.</exception>
+    public static ExplainedModel Create(OnnxModel model, string? output, string? explainedInput = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var prepared = GradientModel.Prepare(model);
         var inputs = prepared.InputNames;
-        if (inputs.Count != 1)
+        var shapes = ShapeProbe.Run(prepared);
+        var input = ExplainedInput.Choose(inputs, name => (shapes[name].ElementType, shapes[name].Rank, shapes[name].ShapeText), explainedInput);
+        var others = inputs.Where(i => i != input).ToArray();
+        foreach (var other in others)
         {
-            throw new InputMismatchException($"Explainers take models with one input; this one has {inputs.Count} ({string.Join(", ", inputs)}). Use GradientModel and GradientSession directly.");
+            var info = shapes[other];
+            if (info.Rank == 0 || !info.IsBatchDependent(0))
+            {
+                throw new InputMismatchException($"Input '{other}' has shape {info.ShapeText} without a batch dimension; explainers feed the inputs they do not explain row by row, so each must have the batch as its first dimension.", other);
+            }
+
+            if (!InputTensor.SupportedElementTypes.Contains(info.ElementType))
+            {
+                throw new InputMismatchException($"Input '{other}' is {info.ElementType}; the inputs an explainer does not explain can be {string.Join(", ", InputTensor.SupportedElementTypes)}.", other);
+            }
         }
 
-        var shapes = ShapeProbe.Run(prepared);
         output = ExplainedOutput.Resolve(prepared, shapes, output);
 
-        if (!shapes[inputs[0]].IsFloatingPoint)
+        return new ExplainedModel(model, prepared, shapes, input, others, output);
+    }
+
+    /// <summary>
+    /// Checks the other inputs of a request of <paramref name="rows"/> rows: every other input given (none for a
+    /// single-input model), no unknown name, the element type and non-batch dimensions of the model's input, the same
+    /// row count as the batch, finite floating-point values.
+    /// </summary>
+    /// <exception cref="InputMismatchException">Missing, unknown, wrong element type, shape or rows (naming the input).</exception>
+    /// <exception cref="NonFiniteInputException">A NaN or ±∞ in a float input (its parameter name is <c>Inputs['name']</c>).</exception>
+    public FixedInputs CheckInputs(IReadOnlyDictionary<string, InputTensor>? inputs, int rows)
+    {
+        inputs ??= new Dictionary<string, InputTensor>();
+        foreach (var name in inputs.Keys)
         {
-            throw new InputMismatchException($"Input '{inputs[0]}' is {shapes[inputs[0]].ElementType}; explainers need a float input.");
+            if (name == Input)
+            {
+                throw new InputMismatchException($"'{name}' is the explained input: pass it as the batch, not among the other inputs.", name);
+            }
+
+            if (!OtherInputs.Contains(name, StringComparer.Ordinal))
+            {
+                throw new InputMismatchException($"The model has no input named '{name}'; the inputs fed besides the explained '{Input}' are [{string.Join(", ", OtherInputs.Select(o => $"'{o}'"))}].", name);
+            }
         }
 
-        return new ExplainedModel(model, prepared, shapes, inputs[0], output);
+        foreach (var name in OtherInputs)
+        {
+            var info = Shapes[name];
+            if (!inputs.TryGetValue(name, out var tensor) || tensor is null)
+            {
+                throw new InputMismatchException($"Input '{name}' ({info.ElementType} {info.ShapeText}) is not given: a model with several inputs explains '{Input}' with every other input fed by the caller (ExplanationRequest.Inputs, an input column in ML.NET, --input {name}=file.npy in the CLI).", name);
+            }
+
+            if (tensor.ElementType != info.ElementType)
+            {
+                throw new InputMismatchException($"Input '{name}' is {info.ElementType} but was given {tensor.ElementType}.", name);
+            }
+
+            bool shapeOk = tensor.Rank == info.Rank && info.Shape.Select((d, i) => i == 0 || d < 0 || d == tensor.Shape[i]).All(x => x);
+            if (!shapeOk)
+            {
+                throw new InputMismatchException($"Input '{name}' expects shape {info.ShapeText} but was given {tensor.ShapeText}.", name);
+            }
+
+            if (tensor.BatchSize != rows)
+            {
+                throw new InputMismatchException($"Input '{name}' has {tensor.BatchSize} rows but the explained batch has {rows}; each row's other inputs are given with it.", name);
+            }
+
+            if (tensor.FirstNonFinite() is var (row, index, value))
+            {
+                throw new NonFiniteInputException($"Inputs['{name}']", row, index, value);
+            }
+        }
+
+        return new FixedInputs(Input, inputs.Count == 0 ? inputs : inputs.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), rows);
     }
 
     /// <summary>Checks the batch's shape against the input and that every value is finite.</summary>
@@ -150,6 +223,19 @@ internal sealed class ExplainedModel
         CheckBatch(batch);
         CheckSeed(seed, batch.BatchSize);
         return seed;
+    }
+
+    /// <summary>
+    /// Checks a request — its batch, its class targets or seed, and the model's other inputs — the entry of every
+    /// explainer: class targets (−1 for every row when none are given) or the seed, and the other inputs held fixed.
+    /// </summary>
+    public (long[]? Targets, FloatTensor? Seed, FixedInputs Inputs) Check(ExplanationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var batch = request.Batch;
+        return request.Seed is null
+            ? (CheckRequest(batch, request.Targets), null, CheckInputs(request.Inputs, batch.BatchSize))
+            : (null, CheckRequest(batch, request.Seed), CheckInputs(request.Inputs, batch.BatchSize));
     }
 
     /// <summary>Replaces −1 targets by the arg-max of each row of <paramref name="outputs"/> ([N, classes]).</summary>

@@ -2,7 +2,7 @@ using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Explainers;
 
-/// <summary>One call of <see cref="IExplainer.Explain"/>: the batch and what to explain in each row.</summary>
+/// <summary>One call of <see cref="IExplainer.Explain"/>: the batch (the explained input), the model's other inputs and what to explain in each row.</summary>
 public sealed class ExplanationRequest
 {
     /// <summary>Creates a request for <paramref name="batch"/> (the model's input shape, finite values).</summary>
@@ -28,6 +28,14 @@ public sealed class ExplanationRequest
     /// y = ⟨seed, output⟩ per row, whose gradient is the seed. Null: class targets.
     /// </summary>
     public FloatTensor? Seed { get; init; }
+
+    /// <summary>
+    /// The model's other inputs by name, for a model with several inputs (an image plus metadata, two images, an image
+    /// plus token ids): each [N, …] with the batch's row count and the input's element type. They are held fixed: every
+    /// copy of a row the method feeds the model (noisy samples, path points, masked images) gets that row's values, and
+    /// nothing is attributed to them. Null or empty for a single-input model.
+    /// </summary>
+    public IReadOnlyDictionary<string, InputTensor>? Inputs { get; init; }
 
     /// <summary>Checked before every batch of ONNX Runtime calls (and passed to the call under way).</summary>
     public CancellationToken Cancellation { get; init; }

@@ -29,9 +29,9 @@ internal sealed class ForwardRunner : IDisposable
     /// <summary>The model's inputs; all are batched.</summary>
     public IReadOnlyList<string> Inputs { get; }
 
-    /// <summary>Runs a single-input model on <paramref name="batch"/>.</summary>
-    public Dictionary<string, FloatTensor> Run(FloatTensor batch, CancellationToken cancellationToken = default) =>
-        Run(new Dictionary<string, FloatTensor> { [Inputs.Single()] = batch }, cancellationToken);
+    /// <summary>Runs the model on <paramref name="batch"/> (the explained input) with the other inputs held fixed for its rows.</summary>
+    public Dictionary<string, FloatTensor> Run(FloatTensor batch, FixedInputs inputs, CancellationToken cancellationToken = default) =>
+        Run(inputs.Feeds(batch), cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="feeds"/> (every input, same row count) and returns the requested outputs, rows concatenated.
@@ -39,7 +39,7 @@ internal sealed class ForwardRunner : IDisposable
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="NonFiniteResultException">An output of a row holds NaN or ±Infinity (stage <see cref="ComputationStage.ForwardOutput"/>).</exception>
-    public Dictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, FloatTensor> feeds, CancellationToken cancellationToken = default)
+    public Dictionary<string, FloatTensor> Run(IReadOnlyDictionary<string, InputTensor> feeds, CancellationToken cancellationToken = default)
     {
         var parts = new List<FloatTensor[]>();
         int total = feeds.Values.First().BatchSize;
@@ -48,7 +48,7 @@ internal sealed class ForwardRunner : IDisposable
             int count = Math.Min(_options.BatchSize, total - start);
             cancellationToken.ThrowIfCancellationRequested();
             var names = feeds.Keys.ToArray();
-            var values = feeds.Values.Select(t => count == total ? t : t.Rows(start, count)).Select(t => OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape)).ToArray();
+            var values = feeds.Values.Select(t => t.Rows(start, count).ToOrtValue()).ToArray();
             try
             {
                 using var runOptions = new RunOptions();

@@ -25,6 +25,14 @@ internal static class ImageOps
         Interpolate(source, width, target, targetHeight, targetWidth, y0, y1, fy, x0, x1, fx);
     }
 
+    /// <summary>
+    /// The source index of output index <paramref name="index"/> in PyTorch's "nearest" interpolation from
+    /// <paramref name="inSize"/> to <paramref name="outSize"/> cells: min(⌊index · (in/out)⌋, in − 1), the scale in float32
+    /// as PyTorch computes it (so that the rounding of each cell matches).
+    /// </summary>
+    public static int NearestSource(int index, int inSize, int outSize) =>
+        inSize == outSize ? index : Math.Min((int)MathF.Floor(index * ((float)inSize / outSize)), inSize - 1);
+
     /// <summary>pytorch-grad-cam's <c>scale_cam_image</c> normalisation: m ← m − min(m); m ← m / (1e-7 + max(m)).</summary>
     public static void MinMax(Span<float> map)
     {

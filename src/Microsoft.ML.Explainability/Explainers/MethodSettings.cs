@@ -23,6 +23,19 @@ public sealed class MethodSettings
     /// <summary>The output explained; null takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 
+    /// <summary>
+    /// The input explained, for a model with several inputs; null takes the model's only input, or its only float image
+    /// input [N, C, H, W]. The other inputs are fed with each request (<see cref="Explainers.ExplanationRequest.Inputs"/>)
+    /// and held fixed.
+    /// </summary>
+    public string? ExplainedInput { get; init; }
+
+    /// <summary>Ablation-CAM: what an ablated channel is filled with (<see cref="Cam.CamOptions.AblationFill"/>); null: pytorch-grad-cam's fill.</summary>
+    public Cam.AblationFill? AblationFill { get; init; }
+
+    /// <summary>Guided Grad-CAM: pytorch-grad-cam's convention or Captum's (<see cref="Cam.CamOptions.GuidedGradCamConvention"/>); null: pytorch-grad-cam's.</summary>
+    public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; init; }
+
     /// <summary>Device, threads and rows per ONNX Runtime call.</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
 

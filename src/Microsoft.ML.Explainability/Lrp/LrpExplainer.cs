@@ -39,7 +39,7 @@ public sealed class LrpExplainer : IExplainer
     private readonly ExplainerSessions _sessions;
 
     /// <summary>Prepares the explainer: canonizes a copy of the model and assigns the composite's rules (sessions are created on first use).</summary>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     /// <exception cref="UnknownTensorException">The output or a tensor of <see cref="LrpOptions.RelevanceOf"/> does not exist.</exception>
     /// <exception cref="LrpRuleException">A node rule names a missing node or a node it does not apply to.</exception>
     public LrpExplainer(OnnxModel model, LrpOptions? options = null)
@@ -53,7 +53,7 @@ public sealed class LrpExplainer : IExplainer
             throw new ArgumentOutOfRangeException(nameof(options), _options.Seed, "Unknown LRP seed.");
         }
 
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         (_working, _rules, CanonizerChanges) = Working(_model.Prepared, _model.Output, _options.Composite, _options.Seed, _options.Canonize);
         FoldedBatchNormalizations = _model.Prepared.NodeCount - (_working.NodeCount - 1);
         var index = _working.Index();
@@ -98,7 +98,7 @@ public sealed class LrpExplainer : IExplainer
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, a class out of range, or an output that is not [N, classes].</exception>
     public LrpResult Explain(FloatTensor batch, long[]? targets = null)
     {
-        return Run(batch, _model.CheckRequest(batch, targets), null);
+        return Explain(new ExplanationRequest(batch) { Targets = targets });
     }
 
     /// <summary>
@@ -109,15 +109,21 @@ public sealed class LrpExplainer : IExplainer
     /// <param name="seed">A tensor of the output's shape with the batch's row count.</param>
     public LrpResult Explain(FloatTensor batch, FloatTensor seed)
     {
-        return Run(batch, null, _model.CheckRequest(batch, seed));
+        return Explain(new ExplanationRequest(batch) { Seed = seed });
     }
 
-    private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed)
+    /// <summary>Explains a request: its batch, class targets or seed, and the model's other inputs (held fixed).</summary>
+    internal LrpResult Explain(ExplanationRequest request)
+    {
+        var (targets, seed, inputs) = _model.Check(request);
+        return Run(request.Batch, targets, seed, inputs);
+    }
+
+    private LrpResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs)
     {
         _sessions.ThrowIfDisposed();
         var session = Session(seed is not null);
-        var feeds = new Dictionary<string, FloatTensor> { [_model.Input] = batch };
-        var result = seed is null ? session.Run(feeds, targets) : session.Run(feeds, null, seed);
+        var result = session.Run(inputs.Feeds(batch), targets, seed);
         var layers = _options.RelevanceOf.ToDictionary(n => n, n => result.Gradients[n], StringComparer.Ordinal);
         return new LrpResult(result.Gradients[_model.Input], result.Outputs[_model.Output], result.Targets, result.TargetScores, layers);
     }
@@ -156,7 +162,7 @@ public sealed class LrpExplainer : IExplainer
     Explanation IExplainer.Explain(ExplanationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = request.Seed is null ? Explain(request.Batch, request.Targets) : Explain(request.Batch, request.Seed);
+        var result = Explain(request);
         return new Explanation(Method, result.Relevance, result.Targets, result.TargetScores, $"composite {_options.Composite.Name}", extras: result.LayerRelevances);
     }
 

@@ -21,6 +21,13 @@ public sealed class LrpOptions
     /// <summary>The output explained; null (the default) takes the model's first [N, classes] float output.</summary>
     public string? Output { get; init; }
 
+    /// <summary>
+    /// The input explained, for a model with several inputs; null takes the model's only input, or its only float image
+    /// input [N, C, H, W]. The other inputs are fed with each request (<see cref="Explainers.ExplanationRequest.Inputs"/>)
+    /// and held fixed.
+    /// </summary>
+    public string? ExplainedInput { get; init; }
+
     /// <summary>Intermediate tensors whose relevance is also returned (<see cref="LrpResult.LayerRelevances"/>), to check conservation layer by layer.</summary>
     public IReadOnlyList<string> RelevanceOf { get; init; } = [];
 

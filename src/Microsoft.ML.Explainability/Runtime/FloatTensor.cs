@@ -13,6 +13,15 @@ public sealed class FloatTensor
     public FloatTensor(float[] data, params long[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
+        CheckShape(shape, data.Length, nameof(data));
+        Data = data;
+        Shape = shape;
+    }
+
+    /// <summary>Checks that <paramref name="shape"/> has no negative dimension and holds <paramref name="length"/> elements (every tensor type's rule); <paramref name="dataName"/> is the data argument's name.</summary>
+    /// <exception cref="ArgumentException">A negative dimension, or another element count.</exception>
+    internal static void CheckShape(long[] shape, int length, string dataName)
+    {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Any(d => d < 0))
         {
@@ -20,13 +29,10 @@ public sealed class FloatTensor
         }
 
         long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (count != data.Length)
+        if (count != length)
         {
-            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] holds {count} elements but {data.Length} values were given.", nameof(data));
+            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] holds {count} elements but {length} values were given.", dataName);
         }
-
-        Data = data;
-        Shape = shape;
     }
 
     /// <summary>A zero tensor of the given shape.</summary>

@@ -94,6 +94,23 @@ public sealed class GradientSession : IDisposable
     public GradientResult Run(IReadOnlyDictionary<string, FloatTensor> inputs, long[]? targets = null, FloatTensor? seed = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        return Run(inputs.ToDictionary(kv => kv.Key, kv => InputTensor.Float(kv.Value), StringComparer.Ordinal), targets, seed, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the model on a batch whose inputs may have any supported element type (float32, float64, int64, int32: a
+    /// multi-input model's token ids or metadata), split into calls of <see cref="ExecutionOptions.BatchSize"/> rows.
+    /// </summary>
+    /// <param name="inputs">Every model input by name, each [N, …] of the input's element type.</param>
+    /// <param name="targets">For one-hot seeds: class per row (−1: predicted); null: predicted for every row.</param>
+    /// <param name="seed">For given seeds: the gradient flowing into the seeded output, [N, …] as that output.</param>
+    /// <param name="cancellationToken">Checked before each call and passed to ONNX Runtime, which stops the call under way.</param>
+    /// <exception cref="InputMismatchException">An input is missing, unknown, of the wrong element type or shape, or targets/seed do not fit.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="NonFiniteResultException">The seeded output or a batched gradient of a row holds NaN or ±Infinity.</exception>
+    public GradientResult Run(IReadOnlyDictionary<string, InputTensor> inputs, long[]? targets = null, FloatTensor? seed = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
         int rows = ValidateInputs(inputs);
         var oneHot = Model.Request.Seed == SeedKind.OneHotTarget;
         targets = oneHot ? ValidateTargets(targets, rows) : null;
@@ -198,7 +215,7 @@ public sealed class GradientSession : IDisposable
         }
     }
 
-    private (Dictionary<string, FloatTensor> Floats, long[]? Targets) RunBatch(Dictionary<string, FloatTensor> feeds, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
+    private (Dictionary<string, FloatTensor> Floats, long[]? Targets) RunBatch(Dictionary<string, InputTensor> feeds, long[]? targets, FloatTensor? seed, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         var values = new List<OrtValue>();
@@ -207,7 +224,7 @@ public sealed class GradientSession : IDisposable
             foreach (var (name, tensor) in feeds)
             {
                 names.Add(name);
-                values.Add(OrtValue.CreateTensorValueFromMemory(tensor.Data, tensor.Shape));
+                values.Add(tensor.ToOrtValue());
             }
 
             if (targets is not null)
@@ -259,7 +276,7 @@ public sealed class GradientSession : IDisposable
         }
     }
 
-    private int ValidateInputs(IReadOnlyDictionary<string, FloatTensor> inputs)
+    private int ValidateInputs(IReadOnlyDictionary<string, InputTensor> inputs)
     {
         var expected = Model.DataInputs.Concat(Model.HessianVectorInputs.Keys).ToArray();
         var missing = expected.Where(e => !inputs.ContainsKey(e)).ToArray();
@@ -274,9 +291,9 @@ public sealed class GradientSession : IDisposable
         {
             var tensor = inputs[name];
             var meta = _session.InputMetadata[name];
-            if (meta.ElementDataType != TensorElementType.Float)
+            if (meta.ElementDataType != tensor.ElementType)
             {
-                throw new InputMismatchException($"Input '{name}' has element type {meta.ElementDataType}; only float32 inputs are supported.");
+                throw new InputMismatchException($"Input '{name}' has element type {meta.ElementDataType} but was given {tensor.ElementType}.");
             }
 
             var dims = meta.Dimensions;

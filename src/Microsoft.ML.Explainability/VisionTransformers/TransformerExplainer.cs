@@ -37,14 +37,14 @@ public sealed class TransformerExplainer : IExplainer
     /// <exception cref="AttentionDiscoveryException">No attention is found, or a discovery override does not fit the graph.</exception>
     /// <exception cref="WindowedAttentionException">The model's attention is windowed (Swin).</exception>
     /// <exception cref="UnknownTensorException">A named tensor (output, token layer, LRP layer, attention) does not exist.</exception>
-    /// <exception cref="InputMismatchException">The model has more than one input, or a non-float input.</exception>
+    /// <exception cref="InputMismatchException">The explained input is not named although the model has several candidates, or is not float32.</exception>
     public TransformerExplainer(OnnxModel model, TransformerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _sessions = new ExplainerSessions(this);
         _options = options ?? new TransformerOptions();
         Validate(_options);
-        _model = ExplainedModel.Create(model, _options.Output);
+        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
         Attention = AttentionDiscovery.Discover(_model.Prepared, _model.Shapes, _options.Discovery ?? new AttentionDiscoveryOptions());
         if (Attention.IsWindowed)
         {
@@ -92,7 +92,9 @@ public sealed class TransformerExplainer : IExplainer
     /// <exception cref="NonFiniteInputException">The batch holds NaN or ±Infinity.</exception>
     /// <exception cref="InputMismatchException">Wrong input shape, wrong target count, or a class out of range.</exception>
     /// <exception cref="AttentionDiscoveryException">Token Grad-CAM was asked for and no token layer was found.</exception>
-    public TransformerResult Explain(FloatTensor batch, TransformerMethod method, long[]? targets = null)
+    public TransformerResult Explain(FloatTensor batch, TransformerMethod method, long[]? targets = null) => Run(batch, method, targets, null);
+
+    private TransformerResult Run(FloatTensor batch, TransformerMethod method, long[]? targets, IReadOnlyDictionary<string, InputTensor>? otherInputs)
     {
         _sessions.ThrowIfDisposed();
         if (!Enum.IsDefined(method))
@@ -102,6 +104,7 @@ public sealed class TransformerExplainer : IExplainer
 
         _model.CheckBatch(batch);
         var checkedTargets = _model.CheckTargets(targets, batch.BatchSize);
+        var inputs = _model.CheckInputs(otherInputs, batch.BatchSize);
         var blocks = Attention.Blocks.Skip(_options.StartBlock).ToArray();
         FloatTensor raw;
         long[] resolved;
@@ -111,7 +114,7 @@ public sealed class TransformerExplainer : IExplainer
         {
             // One LRP: the LrpExplainer's machinery with the transformer composite, seeded with the logit so that
             // Σ R ≈ the target score (minus what biases and ε absorb).
-            var result = LrpRunner().Explain(batch, checkedTargets);
+            var result = LrpRunner().Explain(new ExplanationRequest(batch) { Targets = checkedTargets, Inputs = inputs.Values });
             outputs = result.Outputs;
             resolved = result.Targets!;
             relevance = LrpLayer == _model.Input ? result.Relevance : result.LayerRelevances[LrpLayer];
@@ -119,14 +122,14 @@ public sealed class TransformerExplainer : IExplainer
         }
         else if (method == TransformerMethod.AttentionRollout)
         {
-            var result = Forward().Run(batch);
+            var result = Forward().Run(batch, inputs);
             outputs = result[_model.Output];
             resolved = ExplainedModel.Resolve(checkedTargets, outputs);
             raw = AttentionRollout.Compute(blocks.Select(b => Probabilities(b, result[b.Tensor])).ToArray(), Attention.Grid, _options.HeadFusion, _options.DiscardRatio, Attention.ClassToken);
         }
         else
         {
-            var result = Session(method).Run(batch, checkedTargets);
+            var result = Session(method).Run(inputs.Feeds(batch), checkedTargets);
             outputs = result.Outputs[_model.Output];
             resolved = result.Targets!;
             switch (method)
@@ -209,6 +212,7 @@ public sealed class TransformerExplainer : IExplainer
             Composite = _options.LrpComposite ?? LrpComposite.Transformer(_options.LrpEpsilon),
             Seed = LrpSeed.Logit,
             Output = _model.Output,
+            ExplainedInput = _model.Input,
             RelevanceOf = LrpLayer == _model.Input ? [] : [LrpLayer],
             Execution = _options.Execution,
         }));
@@ -229,7 +233,7 @@ public sealed class TransformerExplainer : IExplainer
         }
 
         request.Cancellation.ThrowIfCancellationRequested();
-        var result = Explain(request.Batch, request.Targets);
+        var result = Run(request.Batch, _options.Method, request.Targets, request.Inputs);
         return new Explanation(((IExplainer)this).Method, result.Maps, result.Targets, result.TargetScores, $"{Attention.Blocks.Count} attention blocks", result.RawMaps);
     }
 
