@@ -105,9 +105,9 @@ public sealed class ExplanationMethod
     /// </summary>
     internal (OnnxModel Model, MethodSettings Settings, ExplanationTarget? Target, string? Read) ApplyTarget(OnnxModel model, MethodSettings settings)
     {
-        if (Name == ExplanationMethods.FinerCam.Name && settings.Target is { IsIdentity: false } other)
+        if (settings.Target is { IsIdentity: false } other && IsCamWeighting && CreateWeighting().Target is { } own)
         {
-            throw new ExplanationTargetException(other.Name, $"{DisplayName} explains its own score (the '{ExplanationTargets.Finer.Name}' target's weighted difference); it cannot explain target '{other.Name}' as well.");
+            throw new ExplanationTargetException(other.Name, $"{DisplayName} explains its own score (the '{own.Name}' target); it cannot explain target '{other.Name}' as well.");
         }
 
         var target = settings.Target;
