@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Compilation;
 using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
@@ -178,6 +179,52 @@ public sealed class TargetTests
         // Class −1 is the top logit's class (pytorch-grad-cam's FinerCAM), not the arg-max of the Finer scores.
         var predicted = Explain(model, "gradient", ExplanationTargets.Finer.Create(), x, null);
         Assert.AreEqual(3L, predicted.Targets![0]);
+    }
+
+    [TestMethod]
+    public void Integrated_gradients_of_a_softmax_target_are_complete_because_every_path_point_is_differentiated()
+    {
+        // Σᵢ IGᵢ = p_c(x) − p_c(0) holds only if the gradient at each path point is that of the probability there, not a
+        // seed linearised at x.
+        var (model, _) = Dense(4, "Tanh", seed: 3);
+        var x = Batch(2, seed: 9);
+        var e = Explain(model, "integrated-gradients", ExplanationTargets.Softmax.Create(), x, [1, 3], new MethodSettings { Steps = 128 });
+        var zero = FloatTensor.Zeros(1, 1, 2, 3);
+        for (int r = 0; r < 2; r++)
+        {
+            int c = (int)e.Targets![r];
+            double expected = Softmax(Outputs(model, x, r))[c] - Softmax(Outputs(model, zero, 0))[c];
+            double sum = e.Values.Row(r).ToArray().Sum(v => (double)v);
+            Assert.AreEqual(expected, sum, 1e-3 + (0.01 * Math.Abs(expected)), $"row {r}: Σ IG vs Δp");
+        }
+    }
+
+    [TestMethod]
+    public void Compiled_explanations_carry_the_target_in_their_graph()
+    {
+        var model = Segmenter();
+        var mask = FloatTensor.Zeros(5, 5);
+        mask.Data[7] = mask.Data[8] = mask.Data[13] = 1;
+        var settings = new MethodSettings { Target = ExplanationTargets.Segmentation.Create(new TargetSettings { Mask = mask }), TargetLayer = "Relu_1_out0" };
+        var x = GradientCheck.RandomTensor(new Random(31), [2, 2, 5, 5]);
+        long[] classes = [2, 0];
+        foreach (var method in new[] { ExplanationMethods.SignedGradient, ExplanationMethods.GradCam })
+        {
+            var compiled = ExplanationCompiler.Compile(model, method, settings);
+            using var explainer = method.CreateExplainer(model, settings);
+            var expected = explainer.Explain(new ExplanationRequest(x) { Targets = classes });
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(compiled.Model.ToBytes());
+            using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x.Data, x.Shape);
+            using var targets = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(classes, [2]);
+            using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var outputs = session.Run(runOptions, [compiled.Input, ExplanationCompiler.TargetsInput], [input, targets], [ExplanationCompiler.ExplanationOutput]);
+            var values = outputs[0].GetTensorDataAsSpan<float>();
+            Assert.IsTrue(expected.Values.Data.Any(v => v != 0), $"{method.Name}: a non-trivial explanation");
+            AssertClose(expected.Values.Data.Select(v => (double)v).ToArray(), values, 1e-5, $"{method.Name}: compiled vs library");
+        }
+
+        var finer = Assert.ThrowsExactly<ExplanationTargetException>(() => ExplanationCompiler.Compile(Dense(4, null, seed: 1).Model, ExplanationMethods.SignedGradient, new MethodSettings { Target = ExplanationTargets.Finer.Create() }));
+        StringAssert.Contains(finer.Message, "arg-max");
     }
 
     /// <summary>A fully convolutional segmentation net: Conv 3×3 (pad 1) → ReLU → Conv 1×1 to 3 classes, logits [N, 3, 5, 5].</summary>
