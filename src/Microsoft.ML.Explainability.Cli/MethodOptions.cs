@@ -41,6 +41,9 @@ internal sealed class MethodOptions
 
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>What is explained (<c>--target-kind</c>); null: the class logit.</summary>
+    public Targets.ExplanationTarget? Target { get; init; }
+
     /// <summary>
     /// Cancels the run (Ctrl+C): checked before and after each method, and given to the explainer's request, so a
     /// method stops within one batch.

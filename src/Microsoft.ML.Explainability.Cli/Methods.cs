@@ -100,6 +100,7 @@ internal static class Methods
         {
             TargetLayer = options.Layer,
             Layout = options.Layout,
+            Target = options.Target,
             Execution = options.Execution,
             Steps = options.Steps,
             Baseline = baseline,

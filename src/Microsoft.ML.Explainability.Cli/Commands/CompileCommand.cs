@@ -37,6 +37,10 @@ internal static class CompileCommand
         command.Options.Add(options.Low);
         command.Options.Add(options.High);
         command.Options.Add(lrpSeed);
+        foreach (var option in options.TargetOptions)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(result =>
         {
             var name = CommonOptions.Required(result, method, "the method to compile");
@@ -64,6 +68,7 @@ internal static class CompileCommand
                 Low = low?.Select(v => (double)v).ToArray(),
                 High = high?.Select(v => (double)v).ToArray(),
                 LrpSeed = result.GetValue(lrpSeed) == "logit" ? LrpSeed.Logit : LrpSeed.OneHot,
+                Target = options.ParseTarget(result),
             };
             CompiledExplanation compiled;
             try
