@@ -161,7 +161,7 @@ public sealed class NewCamMethodTests
     }
 
     /// <summary>pytorch-grad-cam's FinerWeightedTarget written out: Σⱼ pⱼ(y_m − α yⱼ)/(Σⱼ pⱼ + 1e-9), p = softmax(y).</summary>
-    private static double FinerScore(double[] y, int m, int[] comparison, double alpha)
+    internal static double FinerScore(double[] y, int m, int[] comparison, double alpha)
     {
         var p = CamTestModel.Softmax(y);
         return comparison.Sum(j => p[j] * (y[m] - (alpha * y[j]))) / (comparison.Sum(j => p[j]) + 1e-9);

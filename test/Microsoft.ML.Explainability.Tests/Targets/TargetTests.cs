@@ -142,15 +142,6 @@ public sealed class TargetTests
         }
     }
 
-    /// <summary>pytorch-grad-cam's FinerWeightedTarget written out: Σⱼ pⱼ(y_c − α yⱼ)/(Σⱼ pⱼ + 1e-9), p = softmax(y).</summary>
-    private static double FinerScore(double[] y, int c, int[] comparison, double alpha)
-    {
-        double top = y.Max();
-        var e = y.Select(v => Math.Exp(v - top)).ToArray();
-        var p = e.Select(v => v / e.Sum()).ToArray();
-        return comparison.Sum(j => p[j] * (y[c] - (alpha * y[j]))) / (comparison.Sum(j => p[j]) + 1e-9);
-    }
-
     [TestMethod]
     public void Finer_target_picks_the_closest_classes_and_explains_the_weighted_difference()
     {
@@ -163,8 +154,8 @@ public sealed class TargetTests
         {
             // |y − 6| = 6, 1, 1.5, 0, 5: the three closest other classes are 1, 2 and 4.
             var e = Explain(model, "gradient", ExplanationTargets.Finer.Create(new TargetSettings { Alpha = alpha }), x, [3]);
-            Assert.AreEqual(FinerScore(y, 3, [1, 2, 4], alpha), e.TargetScores![0], 1e-5, $"α = {alpha}: score");
-            var expected = FiniteDifferences(x, 0, u => FinerScore(u.Data.Select(v => (double)v).ToArray(), 3, [1, 2, 4], alpha));
+            Assert.AreEqual(Cam.NewCamMethodTests.FinerScore(y, 3, [1, 2, 4], alpha), e.TargetScores![0], 1e-5, $"α = {alpha}: score");
+            var expected = FiniteDifferences(x, 0, u => Cam.NewCamMethodTests.FinerScore(u.Data.Select(v => (double)v).ToArray(), 3, [1, 2, 4], alpha));
             AssertClose(expected, e.Values.Row(0), 2e-3, $"α = {alpha}: ∂s/∂y");
         }
 
@@ -173,8 +164,8 @@ public sealed class TargetTests
         var t2 = new TestGraph();
         var model2 = t2.Output(t2.Node("Flatten", [t2.Input("x", -1, 1, 1, 4)])).Build();
         var e2 = Explain(model2, "gradient", ExplanationTargets.Finer.Create(new TargetSettings { Comparisons = 1 }), new FloatTensor(tied.Select(v => (float)v).ToArray(), 1, 1, 1, 4), [0]);
-        Assert.AreEqual(FinerScore(tied, 0, [1], 1), e2.TargetScores![0], 1e-5, "ties by index");
-        Assert.AreNotEqual(FinerScore(tied, 0, [2], 1), e2.TargetScores![0], 1e-3, "the tie is not broken towards class 2");
+        Assert.AreEqual(Cam.NewCamMethodTests.FinerScore(tied, 0, [1], 1), e2.TargetScores![0], 1e-5, "ties by index");
+        Assert.AreNotEqual(Cam.NewCamMethodTests.FinerScore(tied, 0, [2], 1), e2.TargetScores![0], 1e-3, "the tie is not broken towards class 2");
 
         // Class −1 is the top logit's class (pytorch-grad-cam's FinerCAM), not the arg-max of the Finer scores.
         var predicted = Explain(model, "gradient", ExplanationTargets.Finer.Create(), x, null);
