@@ -218,6 +218,31 @@ public sealed class TargetTests
         StringAssert.Contains(finer.Message, "arg-max");
     }
 
+    public static IEnumerable<object[]> NonTransformerMethods =>
+        ExplanationMethods.All.Where(m => m.Family != MethodFamily.VisionTransformer && m != ExplanationMethods.FinerCam).Select(m => new object[] { m.Name });
+
+    /// <summary>Every method but the attention-reading ones explains a segmentation target, and reports the target's score.</summary>
+    [TestMethod]
+    [DynamicData(nameof(NonTransformerMethods))]
+    public void Every_method_explains_a_segmentation_target_and_reports_its_score(string name)
+    {
+        var model = Segmenter();
+        var mask = FloatTensor.Zeros(5, 5);
+        mask.Data[6] = mask.Data[12] = mask.Data[18] = 1;
+        var x = GradientCheck.RandomTensor(new Random(41), [2, 2, 5, 5]);
+        long[] classes = [0, 2];
+        var settings = new MethodSettings { TargetLayer = "Relu_1_out0", Steps = 8, Samples = 4, Masks = 64, Window = (2, 2), Stride = (1, 1), Low = [-1], High = [1] };
+        var e = Explain(model, name, ExplanationTargets.Segmentation.Create(new TargetSettings { Mask = mask }), x, classes, settings);
+        Assert.IsTrue(e.Values.Data.All(float.IsFinite), $"{name}: finite");
+        CollectionAssert.AreEqual(classes, e.Targets, name);
+        for (int r = 0; r < 2; r++)
+        {
+            var logits = Outputs(model, x, r);
+            double expected = new[] { 6, 12, 18 }.Sum(p => logits[(int)(classes[r] * 25) + p]);
+            Assert.AreEqual(expected, e.TargetScores![r], 1e-4, $"{name} row {r}: Σ of the class's logits over the mask");
+        }
+    }
+
     /// <summary>A fully convolutional segmentation net: Conv 3×3 (pad 1) → ReLU → Conv 1×1 to 3 classes, logits [N, 3, 5, 5].</summary>
     private static OnnxModel Segmenter()
     {
