@@ -102,9 +102,11 @@ internal sealed class CommonOptions
         command.Options.Add(MaxPixels);
     }
 
-    public void AddMethodOptions(Command command)
+    /// <param name="command">The command.</param>
+    /// <param name="withTargets">Whether the command takes <c>--target-kind</c> and its parameters (evaluate does not: its metrics score the class output).</param>
+    public void AddMethodOptions(Command command, bool withTargets = true)
     {
-        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize }.Concat(TargetOptions))
+        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize }.Concat(withTargets ? TargetOptions : []))
         {
             command.Options.Add(option);
         }
@@ -128,7 +130,7 @@ internal sealed class CommonOptions
         };
     }
 
-    public MethodOptions MethodOptions(ParseResult result, CancellationToken cancellation, bool raw = false)
+    public MethodOptions MethodOptions(ParseResult result, CancellationToken cancellation, bool raw = false, bool withTargets = true)
     {
         int steps = result.GetValue(Steps), samples = result.GetValue(Samples), batch = result.GetValue(BatchSize), masks = result.GetValue(Masks);
         double noise = result.GetValue(Noise);
@@ -158,7 +160,7 @@ internal sealed class CommonOptions
             Stride = result.GetValue(Stride),
             Masks = masks,
             BatchSize = batch,
-            Target = ParseTarget(result),
+            Target = withTargets ? ParseTarget(result) : null,
             Cancellation = cancellation,
         };
     }

@@ -2,7 +2,11 @@ using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.Targets;
 
-/// <summary>Columns [−y, +y] of a single-value output ([N] or [N, 1]); see <see cref="ExplanationTargets.Binary"/>.</summary>
+/// <summary>
+/// Columns [−y, +y] of a single-value output ([N] or [N, 1]); see <see cref="ExplanationTargets.Binary"/>. Class −1
+/// takes the larger column, +y whenever y &gt; 0: a logit's decision, and always class 1 for a sigmoid probability (as
+/// pytorch-grad-cam's default target, which explains the single output itself); give the class to explain class 0.
+/// </summary>
 internal sealed class BinaryTarget : ExplanationTarget
 {
     public override ExplanationTargetKind Kind => ExplanationTargets.Binary;
