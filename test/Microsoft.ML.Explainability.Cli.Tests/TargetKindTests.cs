@@ -68,4 +68,18 @@ public sealed class TargetKindTests
 
         Assert.IsFalse("abcdef".Any(c => File.Exists(Output(c.ToString()))), "nothing half-written");
     }
+
+    [TestMethod]
+    public void Compile_writes_the_target_into_the_compiled_graph()
+    {
+        var folder = Tool.TempFolder("target-compile");
+        var output = Path.Combine(folder, "softmax.onnx");
+        var run = Tool.Run("compile", "--model", Tool.Model("fmnist_cnn.onnx"), "--method", "gradient", "--target-kind", "softmax", "--output", output);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        CollectionAssert.Contains(OnnxModel.Load(output).OutputNames.ToArray(), ExplanationTarget.ScoresOutput, "the target's score is part of the compiled graph");
+
+        var finer = Tool.Run("compile", "--model", Tool.Model("fmnist_cnn.onnx"), "--method", "gradient", "--target-kind", "finer", "--output", Path.Combine(folder, "finer.onnx"));
+        Assert.AreEqual(ExitCodes.BadInput, finer.ExitCode, finer.ToString());
+        Assert.IsFalse(File.Exists(Path.Combine(folder, "finer.onnx")), "nothing half-written");
+    }
 }
