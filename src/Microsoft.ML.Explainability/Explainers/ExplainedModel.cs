@@ -52,30 +52,14 @@ internal sealed class ExplainedModel
         }
 
         var shapes = ShapeProbe.Run(prepared);
-        output = ExplainedOutput(prepared, shapes, output);
+        output = ExplainedOutput.Resolve(prepared, shapes, output);
+
         if (!shapes[inputs[0]].IsFloatingPoint)
         {
             throw new InputMismatchException($"Input '{inputs[0]}' is {shapes[inputs[0]].ElementType}; explainers need a float input.");
         }
 
         return new ExplainedModel(model, prepared, shapes, inputs[0], output);
-    }
-
-    /// <summary>
-    /// The output explained: <paramref name="output"/> when given (it must exist), else the first [N, classes] float
-    /// output, else the first float output.
-    /// </summary>
-    internal static string ExplainedOutput(OnnxModel prepared, ModelShapes shapes, string? output)
-    {
-        if (output is null)
-        {
-            var outputs = prepared.OutputNames;
-            return outputs.FirstOrDefault(o => shapes.Contains(o) && shapes[o].IsFloatingPoint && shapes[o].Rank == 2)
-                ?? outputs.FirstOrDefault(o => shapes.Contains(o) && shapes[o].IsFloatingPoint)
-                ?? throw new InvalidOnnxModelException("The model has no floating-point output to explain.");
-        }
-
-        return shapes.Contains(output) ? output : throw new UnknownTensorException(output, $"The model has no tensor named '{output}' to explain.");
     }
 
     /// <summary>Checks the batch's shape against the input and that every value is finite.</summary>

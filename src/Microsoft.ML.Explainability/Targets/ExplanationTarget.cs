@@ -69,7 +69,7 @@ public abstract class ExplanationTarget
         ArgumentNullException.ThrowIfNull(model);
         var prepared = GradientModel.Prepare(model);
         var shapes = ShapeProbe.Run(prepared);
-        output = ExplainedModel.ExplainedOutput(prepared, shapes, output);
+        output = ExplainedOutput.Resolve(prepared, shapes, output);
         var proto = prepared.Proto.Clone();
         var emitter = new GraphEmitter(proto.Graph, prepared.Opset, "xai.target");
         var scores = EmitScores(new TargetGraph(emitter, shapes, output, this));
