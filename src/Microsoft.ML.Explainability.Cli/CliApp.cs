@@ -144,6 +144,7 @@ public static class CliApp
         EvaluationInputException e => (ExitCodes.BadInput, e.Message),
         UnknownTensorException e => (ExitCodes.Usage, e.Message),
         TargetLayerException e => (ExitCodes.Usage, e.Message),
+        Targets.ExplanationTargetException e => (ExitCodes.BadInput, e.Message),
         LrpRuleException e => (ExitCodes.ModelError, e.Message),
         AttentionDiscoveryException e => (ExitCodes.ModelError, e.Message),
         ExplainabilityException e => (ExitCodes.ModelError, e.Message),

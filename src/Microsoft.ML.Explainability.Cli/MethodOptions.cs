@@ -53,6 +53,9 @@ internal sealed record MethodOptions
     /// <summary>A multi-input model's other inputs (<c>--input NAME=FILE.npy</c>), one row per row of the batch; null for a single-input model.</summary>
     public IReadOnlyDictionary<string, InputTensor>? OtherInputs { get; init; }
 
+    /// <summary>What is explained (<c>--target-kind</c>); null: the class logit.</summary>
+    public Targets.ExplanationTarget? Target { get; init; }
+
     /// <summary>
     /// Cancels the run (Ctrl+C): checked before and after each method, and given to the explainer's request, so a
     /// method stops within one batch.

@@ -103,6 +103,7 @@ internal static class Methods
             ExplainedInput = options.ExplainedInput,
             AblationFill = options.AblationFill,
             GuidedGradCamConvention = options.GuidedGradCamConvention,
+            Target = options.Target,
             Execution = options.Execution,
             Steps = options.Steps,
             Baseline = baseline,

@@ -42,6 +42,7 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
             s.Epsilon = options.Epsilon;
             s.LrpSeed = options.LrpSeed;
             s.Canonize = options.Canonize;
+            s.SetTarget(options.TargetKind, options.Target);
         });
     }
 
@@ -125,6 +126,16 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
 
         /// <summary>LRP: fold BatchNormalization first. Default true.</summary>
         public bool Canonize { get; set; } = true;
+
+        /// <summary>
+        /// What is explained: an entry of <see cref="Targets.ExplanationTargets"/> (softmax, binary, segmentation,
+        /// detector-boxes, similarity, finer); null (the default): the class logit. The target column chooses each row's
+        /// class column; the target's parameters are shared by every row.
+        /// </summary>
+        public Targets.ExplanationTargetKind? TargetKind { get; set; }
+
+        /// <summary>The parameters <see cref="TargetKind"/> needs (mask, reference boxes, concept vector, α…); saved with the pipeline.</summary>
+        public Targets.TargetSettings? Target { get; set; }
 
         private protected override string? RawColumnName => RawMapColumnName;
     }

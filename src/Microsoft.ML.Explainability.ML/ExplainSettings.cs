@@ -116,6 +116,33 @@ internal sealed class ExplainSettings
 
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>The target kind's stable name in <see cref="Targets.ExplanationTargets"/>; null: the class logit.</summary>
+    public string? TargetKind { get; set; }
+
+    /// <summary>Segmentation target: the mask's values, row-major, and its shape [H, W].</summary>
+    public float[]? TargetMask { get; set; }
+
+    /// <inheritdoc cref="TargetMask"/>
+    public long[]? TargetMaskShape { get; set; }
+
+    /// <summary>Detector target: one [x1, y1, x2, y2, label] per reference box.</summary>
+    public float[][]? TargetBoxes { get; set; }
+
+    /// <summary>Detector target: the IoU threshold.</summary>
+    public double? TargetIouThreshold { get; set; }
+
+    /// <summary>Detector target: the boxes, scores and labels outputs.</summary>
+    public string[]? TargetDetectorOutputs { get; set; }
+
+    /// <summary>Similarity target: the concept vector.</summary>
+    public float[]? TargetConcept { get; set; }
+
+    /// <summary>Finer target: α.</summary>
+    public double? TargetAlpha { get; set; }
+
+    /// <summary>Finer target: the number of compared classes.</summary>
+    public int? TargetComparisons { get; set; }
+
     public int? GpuDeviceId { get; set; }
 
     public bool FallbackToCpu { get; set; } = true;
@@ -173,7 +200,36 @@ internal sealed class ExplainSettings
         High = High,
         LrpSeed = LrpSeed,
         Canonize = Canonize,
+        Target = Target,
     };
+
+    /// <summary>The target these settings describe (null: the class logit), built through the registry.</summary>
+    /// <exception cref="Targets.ExplanationTargetException">An unknown kind, or parameters the kind refuses.</exception>
+    [JsonIgnore]
+    public Targets.ExplanationTarget? Target => TargetKind is null ? null : Targets.ExplanationTargets.Find(TargetKind).Create(new Targets.TargetSettings
+    {
+        Mask = TargetMask is null ? null : new Runtime.FloatTensor(TargetMask, TargetMaskShape ?? [TargetMask.Length]),
+        Boxes = TargetBoxes?.Select(b => b is { Length: 5 } ? new Targets.ReferenceBox(b[0], b[1], b[2], b[3], (long)b[4]) : throw new Targets.ExplanationTargetException(TargetKind, "Each saved reference box is [x1, y1, x2, y2, label].")).ToArray(),
+        IouThreshold = TargetIouThreshold,
+        DetectorOutputs = TargetDetectorOutputs is { Length: 3 } o ? (o[0], o[1], o[2]) : null,
+        Concept = TargetConcept,
+        Alpha = TargetAlpha,
+        Comparisons = TargetComparisons,
+    });
+
+    /// <summary>Stores a target kind and its parameters (the estimator's options) in the serialisable fields.</summary>
+    public void SetTarget(Targets.ExplanationTargetKind? kind, Targets.TargetSettings? target)
+    {
+        TargetKind = kind?.Name;
+        TargetMask = target?.Mask?.Data;
+        TargetMaskShape = target?.Mask?.Shape;
+        TargetBoxes = target?.Boxes?.Select(b => new[] { b.X1, b.Y1, b.X2, b.Y2, b.Label }).ToArray();
+        TargetIouThreshold = target?.IouThreshold;
+        TargetDetectorOutputs = target?.DetectorOutputs is { } o ? [o.Boxes, o.Scores, o.Labels] : null;
+        TargetConcept = target?.Concept;
+        TargetAlpha = target?.Alpha;
+        TargetComparisons = target?.Comparisons;
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -94,6 +94,15 @@ internal static class ExplainSettingsValidator
             throw new ArgumentException($"The output column names must differ: {string.Join(", ", outputs.Select(n => $"'{n}'"))}.", nameof(settings));
         }
 
+        try
+        {
+            _ = settings.Target;
+        }
+        catch (Targets.ExplanationTargetException e)
+        {
+            throw new ArgumentException($"TargetKind '{settings.TargetKind}': {e.Message}", e);
+        }
+
         if (settings.RawMapColumnName is not null && method.Layout != ExplanationLayout.Map)
         {
             throw new ArgumentException($"A raw layer map exists only for methods whose result is a map at a layer's resolution (CAM, FullGrad, attention methods), not for '{method.Name}' ({method.Layout}).", nameof(settings));

@@ -82,9 +82,9 @@ public static class ExplanationMethods
     /// <summary>
     /// Finer-CAM (Zhang et al., "Finer-CAM: Spotting the Difference Reveals Finer Details for Visual Explanation", CVPR 2025),
     /// pytorch-grad-cam's defaults: Grad-CAM of the score s = Σⱼ pⱼ(y_c − α yⱼ)/(Σⱼ pⱼ + 1e-9), p = softmax(y), α = 1, over
-    /// the 3 classes j whose logits are closest to the target's.
+    /// the 3 classes j whose logits are closest to the target's: Grad-CAM of the <see cref="Targets.ExplanationTargets.Finer"/> target.
     /// </summary>
-    public static readonly ExplanationMethod FinerCam = Weighting("finer-cam", "Finer-CAM", "Zhang et al., Finer-CAM, CVPR 2025", "Grad-CAM of the target logit minus its most similar classes' logits", () => new FinerCamWeighting(alpha: 1, comparisons: 3), "its explained score depends on which classes are closest, chosen from the outputs at run time", MethodNeeds.Gradients | MethodNeeds.ForwardPasses);
+    public static readonly ExplanationMethod FinerCam = Weighting("finer-cam", "Finer-CAM", "Zhang et al., Finer-CAM, CVPR 2025", "Grad-CAM of the target logit minus its most similar classes' logits", () => new FinerCamWeighting(alpha: 1, comparisons: 3), "its class −1 is the top logit's class, while the compiled graph's one-hot seed takes the arg-max of the explained score", MethodNeeds.Gradients | MethodNeeds.ForwardPasses);
 
     /// <summary>
     /// SS-CAM (Wang et al., "SS-CAM: Smoothed Score-CAM for Sharper Visual Feature Localization", arXiv 2020), torch-cam's

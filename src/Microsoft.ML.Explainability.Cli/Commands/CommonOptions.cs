@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Cli.Inputs;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Targets;
 
 namespace Microsoft.ML.Explainability.Cli.Commands;
 
@@ -73,6 +74,27 @@ internal sealed class CommonOptions
 
     public Option<int> Masks { get; } = new("--masks") { Description = $"RISE: random masks (1–{MaxMasks}).", DefaultValueFactory = _ => 4000 };
 
+    public Option<string> TargetKind { get; } = new("--target-kind") { Description = "What is explained: " + string.Join("; ", ExplanationTargets.All.Select(k => $"{k.Name} ({k.Summary})")) + $" (default {ExplanationTargets.ClassLogit.Name}). --target/--targets choose the class column." };
+
+    public Option<string> Mask { get; } = new("--mask") { Description = "--target-kind segmentation: a float32 .npy pixel mask [H, W] of the output's spatial size." };
+
+    public Option<string[]> Box { get; } = new("--box") { Description = "--target-kind detector-boxes: a reference box x1,y1,x2,y2 (repeat for several; each with a --box-label).", AllowMultipleArgumentsPerToken = false };
+
+    public Option<long[]> BoxLabel { get; } = new("--box-label") { Description = "--target-kind detector-boxes: the label of each --box, in order." };
+
+    public Option<double> IouThreshold { get; } = new("--iou-threshold") { Description = "--target-kind detector-boxes: the IoU a detection must exceed to match a box.", DefaultValueFactory = _ => 0.5 };
+
+    public Option<string> DetectorOutputs { get; } = new("--detector-outputs") { Description = "--target-kind detector-boxes: the names of the boxes, scores and labels outputs.", DefaultValueFactory = _ => "boxes,scores,labels" };
+
+    public Option<string> Concept { get; } = new("--concept") { Description = "--target-kind similarity: a float32 .npy concept vector (the embedding's length)." };
+
+    public Option<double> Alpha { get; } = new("--alpha") { Description = "--target-kind finer: α, the weight of the compared classes.", DefaultValueFactory = _ => 1.0 };
+
+    public Option<int> Comparisons { get; } = new("--comparisons") { Description = "--target-kind finer: how many of the most similar classes are compared.", DefaultValueFactory = _ => 3 };
+
+    /// <summary>The options of <see cref="ParseTarget"/>, added with the method options.</summary>
+    public IReadOnlyList<Option> TargetOptions => [TargetKind, Mask, Box, BoxLabel, IouThreshold, DetectorOutputs, Concept, Alpha, Comparisons];
+
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = $"Rows per ONNX Runtime call (1–{MaxBatchSize}).", DefaultValueFactory = _ => 32 };
 
     public Option<long> MaxPixels { get; } = new("--max-pixels") { Description = $"Images: the largest width × height read or resized to (checked from the file's header before decoding; default {Inputs.ImageOptions.DefaultMaxPixels}).", DefaultValueFactory = _ => Inputs.ImageOptions.DefaultMaxPixels };
@@ -90,9 +112,11 @@ internal sealed class CommonOptions
         command.Options.Add(MaxPixels);
     }
 
-    public void AddMethodOptions(Command command)
+    /// <param name="command">The command.</param>
+    /// <param name="withTargets">Whether the command takes <c>--target-kind</c> and its parameters (evaluate does not: its metrics score the class output).</param>
+    public void AddMethodOptions(Command command, bool withTargets = true)
     {
-        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize, AblationFill })
+        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize, AblationFill }.Concat(withTargets ? TargetOptions : []))
         {
             command.Options.Add(option);
         }
@@ -116,7 +140,7 @@ internal sealed class CommonOptions
         };
     }
 
-    public MethodOptions MethodOptions(ParseResult result, CancellationToken cancellation, bool raw = false)
+    public MethodOptions MethodOptions(ParseResult result, CancellationToken cancellation, bool raw = false, bool withTargets = true)
     {
         int steps = result.GetValue(Steps), samples = result.GetValue(Samples), batch = result.GetValue(BatchSize), masks = result.GetValue(Masks);
         double noise = result.GetValue(Noise);
@@ -147,6 +171,7 @@ internal sealed class CommonOptions
             Masks = masks,
             BatchSize = batch,
             AblationFill = ParseAblationFill(result.GetValue(AblationFill)),
+            Target = withTargets ? ParseTarget(result) : null,
             Cancellation = cancellation,
         };
     }
@@ -233,6 +258,52 @@ internal sealed class CommonOptions
         }
 
         return (explained, others);
+    }
+
+    /// <summary>
+    /// The target of <c>--target-kind</c> and the files and values it needs (null: the class logit). The kinds and
+    /// what each needs come from <see cref="ExplanationTargets"/>.
+    /// </summary>
+    public ExplanationTarget? ParseTarget(ParseResult result)
+    {
+        if (result.GetValue(TargetKind) is not { Length: > 0 } name)
+        {
+            return null;
+        }
+
+        var kind = ExplanationTargets.All.FirstOrDefault(k => string.Equals(k.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new CliException(ExitCodes.Usage, $"--target-kind '{name}' is not a target kind. Kinds: {string.Join(", ", ExplanationTargets.All.Select(k => k.Name))}.");
+        var boxes = result.GetValue(Box) ?? [];
+        var labels = result.GetValue(BoxLabel) ?? [];
+        if (boxes.Length != labels.Length)
+        {
+            throw new CliException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{boxes.Length} --box and {labels.Length} --box-label were given; give one label per box."));
+        }
+
+        var outputs = (result.GetValue(DetectorOutputs) ?? "boxes,scores,labels").Split(',', StringSplitOptions.TrimEntries);
+        if (outputs.Length != 3 || outputs.Any(o => o.Length == 0))
+        {
+            throw new CliException(ExitCodes.Usage, "--detector-outputs takes three output names: boxes,scores,labels.");
+        }
+
+        return kind.Create(new TargetSettings
+        {
+            Mask = result.GetValue(Mask) is { Length: > 0 } mask ? IO.Npy.ReadFloats(mask, expectedRank: 2) : null,
+            Concept = result.GetValue(Concept) is { Length: > 0 } concept ? IO.Npy.ReadFloats(concept).Data : null,
+            Boxes = boxes.Select((b, i) => ParseBox(b, labels[i])).ToArray(),
+            IouThreshold = result.GetValue(IouThreshold),
+            DetectorOutputs = (outputs[0], outputs[1], outputs[2]),
+            Alpha = result.GetValue(Alpha),
+            Comparisons = result.GetValue(Comparisons),
+        });
+    }
+
+    private static ReferenceBox ParseBox(string text, long label)
+    {
+        var values = Inputs.ImageOptions.ParseFloats(text, "--box");
+        return values is { Count: 4 }
+            ? new ReferenceBox(values[0], values[1], values[2], values[3], label)
+            : throw new CliException(ExitCodes.Usage, $"--box '{text}' is not x1,y1,x2,y2.");
     }
 
     /// <summary>The layout of <c>--layout</c>, or null when it is not given.</summary>

@@ -39,6 +39,10 @@ internal static class CompileCommand
         command.Options.Add(lrpSeed);
         command.Options.Add(options.ExplainedInput);
         command.Options.Add(options.Convention);
+        foreach (var option in options.TargetOptions)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(result =>
         {
             var name = CommonOptions.Required(result, method, "the method to compile");
@@ -68,6 +72,7 @@ internal static class CompileCommand
                 Low = low?.Select(v => (double)v).ToArray(),
                 High = high?.Select(v => (double)v).ToArray(),
                 LrpSeed = result.GetValue(lrpSeed) == "logit" ? LrpSeed.Logit : LrpSeed.OneHot,
+                Target = options.ParseTarget(result),
             };
             CompiledExplanation compiled;
             try

@@ -33,7 +33,8 @@ internal static class EvaluateCommand
         command.Options.Add(report);
         command.Options.Add(steps);
         command.Options.Add(convention);
-        options.AddMethodOptions(command);
+        // No --target-kind: the metrics score the model's class output, which a target's explanation does not explain.
+        options.AddMethodOptions(command, withTargets: false);
         command.SetAction(result =>
         {
             var chosen = ParseList(CommonOptions.Required(result, methods, "comma-separated method names")).Select(Methods.Require).ToArray();
@@ -66,7 +67,7 @@ internal static class EvaluateCommand
             var model = ModelFile.Load(CommonOptions.Required(result, options.Model, "the path of an .onnx file")).RequireSingleInput("evaluate");
             var batch = InputLoader.Load(input, model, options.ImageOptions(result));
             var targets = options.ReadTargets(result, batch.Tensor.BatchSize);
-            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation), curveSteps, staged.Staging, output, captions: null, convention: chosenConvention);
+            Run(model, batch, chosen, metricList, targets, options.MethodOptions(result, cancellation, withTargets: false), curveSteps, staged.Staging, output, captions: null, convention: chosenConvention);
             staged.Commit();
             output.WriteLine($"wrote report.csv, report.md and report.html to {staged.Target}");
             return ExitCodes.Success;

@@ -23,6 +23,7 @@ public sealed class CamExplainer : IExplainer
     private readonly CamOptions _options;
     private readonly CamWeighting _weighting;
     private readonly ExplainerSessions _sessions;
+    private readonly string? _read;
 
     /// <summary>Prepares the explainer: measures the model's shapes and resolves the target layer (sessions are created on first use).</summary>
     /// <exception cref="ArgumentException">The options' method is not a CAM method.</exception>
@@ -35,7 +36,14 @@ public sealed class CamExplainer : IExplainer
         _options = options ?? new CamOptions();
         ArgumentNullException.ThrowIfNull(_options.Method, nameof(options));
         _weighting = _options.Method.CreateWeighting();
-        _model = ExplainedModel.Create(model, _options.Output, _options.ExplainedInput);
+        var output = _options.Output;
+        if (_weighting.Target is { } own)
+        {
+            // The method's own score (Finer-CAM) is appended to the model; −1 may mean the arg-max of the output it reads.
+            (model, output, _read) = own.Apply(model, output);
+        }
+
+        _model = ExplainedModel.Create(model, output, _options.ExplainedInput);
         if (_options.TargetLayer is { } name)
         {
             Layer = TargetLayers.Resolve(_model.Shapes, name, _options.TokenGrid, _options.Layout);
@@ -100,17 +108,9 @@ public sealed class CamExplainer : IExplainer
     private CamResult Run(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken)
     {
         _sessions.ThrowIfDisposed();
-        float[]? ownScores = null;
-        long[]? ownClasses = null;
-        if (seed is null && _weighting.ExplainsOwnScore)
+        if (seed is null && _weighting.Target is { PredictsFromOutput: true } && targets!.Any(t => t < 0))
         {
-            // A method explaining its own score of the outputs (Finer-CAM) turns it into a seed from a first forward pass.
-            var first = Forward().Run(batch, inputs, cancellationToken)[_model.Output];
-            var classes = ExplainedModel.Resolve(targets!, first);
-            if (_weighting.ScoreSeed(first, classes) is var (ownSeed, scores))
-            {
-                (seed, ownScores, ownClasses) = (ownSeed, scores, classes);
-            }
+            targets = ExplainedModel.Resolve(targets!, Forward().Run(batch, inputs, cancellationToken)[_read!]);
         }
 
         float[] a;
@@ -164,14 +164,14 @@ public sealed class CamExplainer : IExplainer
         });
         var (height, width) = _model.ImageSize;
         var maps = CamMaps.PostProcess(raw, height > 0 ? height : Layer.Height, width > 0 ? width : Layer.Width);
-        return new CamResult(Method, Layer, maps, raw, resolved ?? ownClasses, ownScores ?? ExplainedModel.Scores(outputs, resolved, seed));
+        return new CamResult(Method, Layer, maps, raw, resolved, ExplainedModel.Scores(outputs, resolved, seed));
     }
 
     private GradientResult RunGradients(FloatTensor batch, long[]? targets, FloatTensor? seed, FixedInputs inputs, CancellationToken cancellationToken) =>
         Session(seed is not null).Run(inputs.Feeds(batch), targets, seed, cancellationToken);
 
     private ForwardRunner Forward() =>
-        _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, [_model.Output, Layer.Name], _options.Execution));
+        _sessions.Get("forward", () => new ForwardRunner(_model.Prepared, _read is null ? [_model.Output, Layer.Name] : [_model.Output, Layer.Name, _read], _options.Execution));
 
     private GradientSession Session(bool givenSeed) =>
         _sessions.Get(givenSeed ? "seed" : "class", () => new GradientSession(

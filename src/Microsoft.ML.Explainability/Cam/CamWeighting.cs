@@ -22,14 +22,11 @@ internal abstract class CamWeighting
     public virtual bool RunsModel => false;
 
     /// <summary>
-    /// For a method that explains its own score of the outputs rather than the class logit (Finer-CAM): per row, the
-    /// seed ∂s/∂output at the current outputs and the score s; the explainer then explains ⟨seed, output⟩, whose
-    /// gradient at the layer equals that of s. Null (the default): the class logit is explained.
+    /// The score the method explains instead of the class logit (Finer-CAM's weighted difference), appended to the
+    /// model by the explainer (<see cref="Targets.ExplanationTarget"/>); null (the default): the class logit or the
+    /// caller's target.
     /// </summary>
-    public virtual (FloatTensor Seed, float[] Scores)? ScoreSeed(FloatTensor outputs, long[] classes) => null;
-
-    /// <summary>Whether <see cref="ScoreSeed"/> is used (it costs a forward pass before the gradient pass).</summary>
-    public virtual bool ExplainsOwnScore => false;
+    public virtual Targets.ExplanationTarget? Target => null;
 
     /// <summary>The raw maps [N, h, w] of a batch (before ReLU and normalisation); by default <see cref="Map"/> image by image.</summary>
     public virtual FloatTensor RawMaps(CamBatch batch) =>

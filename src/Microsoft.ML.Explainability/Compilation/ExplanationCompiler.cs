@@ -65,6 +65,13 @@ public static class ExplanationCompiler
 
         settings ??= MethodSettings.Default;
         options ??= new CompileOptions();
+        if (settings.Target is { PredictsFromOutput: true } target)
+        {
+            throw new Targets.ExplanationTargetException(target.Name, $"Target '{target.Name}' cannot be compiled yet: its class −1 is the arg-max of the output it reads, while the compiled graph's one-hot seed takes the arg-max of the explained score; give explicit classes through the library instead.");
+        }
+
+        // A target's score is appended to the model first (its nodes become part of the compiled graph, its gradient the seed's path).
+        (model, settings, _, _) = method.ApplyTarget(model, settings);
         var explained = ExplainedModel.Create(model, settings.Output, settings.ExplainedInput);
         var built = method switch
         {

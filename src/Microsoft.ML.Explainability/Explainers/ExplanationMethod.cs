@@ -1,5 +1,6 @@
 using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Onnx;
+using Microsoft.ML.Explainability.Targets;
 
 namespace Microsoft.ML.Explainability.Explainers;
 
@@ -88,10 +89,40 @@ public sealed class ExplanationMethod
     /// <summary>Creates its explainer for <paramref name="model"/> (sessions are created on first use; dispose it).</summary>
     /// <param name="model">The ONNX model to explain.</param>
     /// <param name="settings">The settings it reads (null: every default).</param>
+    /// <exception cref="ExplanationTargetException">The settings' target does not fit the model, or the method cannot explain it (relevance propagation of a non-additive score; a target for Finer-CAM, which explains its own score).</exception>
     public IExplainer CreateExplainer(OnnxModel model, MethodSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return _create(this, model, settings ?? MethodSettings.Default);
+        var (targeted, targetedSettings, target, read) = ApplyTarget(model, settings ?? MethodSettings.Default);
+        var explainer = _create(this, targeted, targetedSettings);
+        return target is null ? explainer : new TargetedExplainer(explainer, target, targeted, read!, targetedSettings.Execution);
+    }
+
+    /// <summary>
+    /// The model with the target's score appended (<see cref="ExplanationTarget.Apply"/>) and the settings that explain
+    /// it, the target (null when the model is explained as it is) and the output the target reads: what
+    /// <see cref="CreateExplainer"/> and the explanation compiler run.
+    /// </summary>
+    internal (OnnxModel Model, MethodSettings Settings, ExplanationTarget? Target, string? Read) ApplyTarget(OnnxModel model, MethodSettings settings)
+    {
+        if (settings.Target is { IsIdentity: false } other && IsCamWeighting && CreateWeighting().Target is { } own)
+        {
+            throw new ExplanationTargetException(other.Name, $"{DisplayName} explains its own score (the '{own.Name}' target); it cannot explain target '{other.Name}' as well.");
+        }
+
+        var target = settings.Target;
+        if (target is null || target.IsIdentity)
+        {
+            return (model, settings, null, null);
+        }
+
+        if ((Family == MethodFamily.Lrp || Mode is VisionTransformers.TransformerMethod.Lrp) && target.NotForRelevancePropagation is { } reason)
+        {
+            throw new ExplanationTargetException(target.Name, $"{DisplayName} cannot explain target '{target.Name}': {reason}.");
+        }
+
+        var (targeted, scores, read) = target.Apply(model, settings.Output);
+        return (targeted, settings with { Output = scores, Target = null }, target, read);
     }
 
     /// <summary>The channel weighting of a CAM method; throws for other families.</summary>

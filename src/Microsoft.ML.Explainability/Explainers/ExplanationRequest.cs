@@ -17,7 +17,8 @@ public sealed class ExplanationRequest
 
     /// <summary>
     /// The class explained in each row, −1 for the predicted class; null: the predicted class for every row. Ignored
-    /// when <see cref="Seed"/> is given.
+    /// when <see cref="Seed"/> is given. With an explanation target (<see cref="MethodSettings.Target"/>), the class
+    /// picks the row's column of the target's score (a softmax probability, a segmentation class…).
     /// </summary>
 #pragma warning disable CA1819 // A per-row array is the natural request type.
     public long[]? Targets { get; init; }
@@ -25,7 +26,9 @@ public sealed class ExplanationRequest
 
     /// <summary>
     /// A tensor of the explained output's shape with the batch's row count: the target score becomes
-    /// y = ⟨seed, output⟩ per row, whose gradient is the seed. Null: class targets.
+    /// y = ⟨seed, output⟩ per row, whose gradient is the seed. Null: class targets. A seed is a linear score; a
+    /// nonlinear one (a probability, a cosine similarity, detector box scores) is an explanation target
+    /// (<see cref="MethodSettings.Target"/>), which is compiled into the explained graph and differentiated exactly.
     /// </summary>
     public FloatTensor? Seed { get; init; }
 

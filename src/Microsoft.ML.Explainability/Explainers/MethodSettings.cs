@@ -9,7 +9,7 @@ namespace Microsoft.ML.Explainability.Explainers;
 /// understands and maps them onto its own options type (<see cref="ExplanationMethod.OptionsType"/>); a null setting
 /// keeps that options type's default, so every default is declared once, on the options type.
 /// </summary>
-public sealed class MethodSettings
+public sealed record MethodSettings
 {
     /// <summary>The default settings (every method's defaults).</summary>
     public static MethodSettings Default { get; } = new();
@@ -35,6 +35,14 @@ public sealed class MethodSettings
 
     /// <summary>Guided Grad-CAM: pytorch-grad-cam's convention or Captum's (<see cref="Cam.CamOptions.GuidedGradCamConvention"/>); null: pytorch-grad-cam's.</summary>
     public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; init; }
+
+    /// <summary>
+    /// What is explained (<see cref="Targets.ExplanationTargets"/>): its score is appended to the model as ONNX nodes
+    /// reading <see cref="Output"/>, and every method explains that score (the row's class picks its column). Null: the
+    /// class logit, or the method's own target (Finer-CAM's). Relevance propagation (LRP, transformer LRP) refuses
+    /// targets that are not sums of contributions (softmax, binary, detector boxes, similarity, Finer).
+    /// </summary>
+    public Targets.ExplanationTarget? Target { get; init; }
 
     /// <summary>Device, threads and rows per ONNX Runtime call.</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
