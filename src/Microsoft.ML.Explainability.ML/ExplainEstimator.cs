@@ -22,6 +22,9 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
         _core = new EstimatorCore(options, ExplainTransformer.KindName, options.Method, s =>
         {
             s.TargetLayer = options.TargetLayer;
+            s.TargetLayers = options.TargetLayers?.ToArray();
+            s.EigenSmooth = options.EigenSmooth;
+            s.AugSmooth = options.AugSmooth;
             s.Reduction = options.Reduction;
             s.Absolute = options.Absolute;
             s.Samples = options.Samples;
@@ -49,6 +52,19 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
 
         /// <summary>CAM methods and Guided Grad-CAM: the target layer; null (the default) chooses it automatically.</summary>
         public string? TargetLayer { get; set; }
+
+        /// <summary>
+        /// CAM methods: several target layers whose maps are combined (the mean of the normalised per-layer maps, or their
+        /// product for RefineCAM; <see cref="Explainability.Cam.CamOptions.TargetLayers"/>); give this or
+        /// <see cref="TargetLayer"/>. The raw map column holds the first layer's map.
+        /// </summary>
+        public IReadOnlyList<string>? TargetLayers { get; set; }
+
+        /// <summary>CAM methods: pytorch-grad-cam's eigen_smooth (<see cref="Explainability.Cam.CamOptions.EigenSmooth"/>). Default false.</summary>
+        public bool EigenSmooth { get; set; }
+
+        /// <summary>CAM methods: pytorch-grad-cam's aug_smooth (<see cref="Explainability.Cam.CamOptions.AugSmooth"/>). Default false.</summary>
+        public bool AugSmooth { get; set; }
 
         /// <summary>CAM, FullGrad and attention methods: optional column with the raw map at the layer's (or patch grid's) resolution [h, w].</summary>
         public string? RawMapColumnName { get; set; }

@@ -52,6 +52,9 @@ internal sealed class ExplainSettings
     public double[]? Low { get; set; }
 
     public double[]? High { get; set; }
+
+    /// <summary>CAM: several target layers (null: <see cref="TargetLayer"/>).</summary>
+    public string[]? TargetLayers { get; set; }
 #pragma warning restore CA1819
 
     public string? TargetColumnName { get; set; }
@@ -65,6 +68,12 @@ internal sealed class ExplainSettings
     public string? RawMapColumnName { get; set; }
 
     public string? TargetLayer { get; set; }
+
+    /// <summary>CAM: pytorch-grad-cam's eigen_smooth.</summary>
+    public bool EigenSmooth { get; set; }
+
+    /// <summary>CAM: pytorch-grad-cam's aug_smooth.</summary>
+    public bool AugSmooth { get; set; }
 
     public ChannelReduction? Reduction { get; set; }
 
@@ -139,6 +148,9 @@ internal sealed class ExplainSettings
     public MethodSettings MethodSettings => new()
     {
         TargetLayer = TargetLayer,
+        TargetLayers = TargetLayers,
+        EigenSmooth = EigenSmooth,
+        AugSmooth = AugSmooth,
         Output = ModelOutputName,
         Execution = Execution,
         Absolute = Absolute,

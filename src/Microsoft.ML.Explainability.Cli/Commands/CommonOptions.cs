@@ -37,7 +37,11 @@ internal sealed class CommonOptions
 
     public Option<bool> Grayscale { get; } = new("--grayscale") { Description = "Images: convert to grey (automatic for 1-channel models)." };
 
-    public Option<string> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); default: the automatic choice." };
+    public Option<string[]> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); repeat it for several layers, whose maps are combined (mean, or product for refine-cam); default: the automatic choice." };
+
+    public Option<bool> EigenSmooth { get; } = new("--eigen-smooth") { Description = "CAM: pytorch-grad-cam's eigen_smooth — the first principal component of the weighted activations instead of their sum over channels." };
+
+    public Option<bool> AugSmooth { get; } = new("--aug-smooth") { Description = "CAM: pytorch-grad-cam's aug_smooth — the mean map over horizontal flips × input multiplied by 0.9, 1, 1.1." };
 
     public Option<string> Layout { get; } = new("--layout") { Description = "CAM target layer's layout: nchw ([N, C, h, w]), nhwc ([N, h, w, C]) or tokens ([N, T, C]); default: inferred from the graph (see `layers`)." };
 
@@ -82,7 +86,7 @@ internal sealed class CommonOptions
 
     public void AddMethodOptions(Command command)
     {
-        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
+        foreach (var option in new Option[] { Layer, Layout, EigenSmooth, AugSmooth, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize })
         {
             command.Options.Add(option);
         }
@@ -121,8 +125,10 @@ internal sealed class CommonOptions
 
         return new MethodOptions
         {
-            Layer = result.GetValue(Layer),
+            Layers = result.GetValue(Layer) ?? [],
             Layout = ParseLayout(result),
+            EigenSmooth = result.GetValue(EigenSmooth),
+            AugSmooth = result.GetValue(AugSmooth),
             Raw = raw,
             Steps = steps,
             Baseline = result.GetValue(Baseline),
@@ -139,6 +145,15 @@ internal sealed class CommonOptions
             Cancellation = cancellation,
         };
     }
+
+    /// <summary>The one <c>--layer</c> of a command that takes a single target layer, or null when it is not given.</summary>
+    public string? SingleLayer(ParseResult result, string command) =>
+        result.GetValue(Layer) switch
+        {
+            null or [] => null,
+            [var one] => one,
+            var several => throw new CliException(ExitCodes.Usage, $"'{command}' takes one --layer; {several.Length} were given ({string.Join(", ", several)})."),
+        };
 
     /// <summary>The layout of <c>--layout</c>, or null when it is not given.</summary>
     public LayerLayout? ParseLayout(ParseResult result)

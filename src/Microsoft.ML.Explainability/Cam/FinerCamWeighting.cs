@@ -14,14 +14,12 @@ namespace Microsoft.ML.Explainability.Cam;
 /// </summary>
 internal sealed class FinerCamWeighting(double alpha, int comparisons) : CamWeighting
 {
-    private readonly GradCamWeighting _base = new();
-
     public override bool ExplainsOwnScore => true;
 
     public override bool RunsModel => true;
 
     public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
-        _base.Map(a, g, channels, cells, map);
+        WeightedSum(a, GradCamWeighting.Weights(g, channels, cells), channels, cells, map);
 
     public override (FloatTensor Seed, float[] Scores)? ScoreSeed(FloatTensor outputs, long[] classes)
     {
