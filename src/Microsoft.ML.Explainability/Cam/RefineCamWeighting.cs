@@ -9,7 +9,8 @@ namespace Microsoft.ML.Explainability.Cam;
 /// product is min-max normalised (<see cref="LayerAggregation.Product"/>). A cell survives only where every layer sees
 /// evidence, which denoises early layers' maps with the later layers'. The reference's per-layer
 /// ReLU and division by (max + 1e-8) before the product rebinds a loop variable and changes nothing, so it is not
-/// reproduced. Meant for several target layers; with one it equals Grad-CAM++.
+/// reproduced. Meant for several target layers; with one it is Grad-CAM++ normalised once more (equal up to the 1e-7
+/// of the last min-max).
 /// </summary>
 internal sealed class RefineCamWeighting : CamWeighting
 {
