@@ -120,7 +120,7 @@ public static class AblationStudy
         }
 
         var (variants, skipped) = Plan(model, options);
-        using var scorer = new ModelScorer(model, ExplainedModel.Create(model, options.Output).Output, options.Execution);
+        using var scorer = new ModelScorer(model, ExplainedOutput.Resolve(model, options.Output), options.Execution);
         var resolved = scorer.ResolveTargets(inputs, targets, cancellationToken);
         bool localise = options.Masks is not null;
         if (localise)
@@ -189,35 +189,6 @@ public static class AblationStudy
         return new FloatTensor(data, inputs.Shape);
     }
 
-    /// <summary>
-    /// Post-processing without the map ReLU: each raw map m is divided by max|m| (+1e-7), keeping its sign, and resized
-    /// bilinearly with half-pixel centres to the input size, as <see cref="CamMaps.PostProcess"/> does after its ReLU.
-    /// </summary>
-    internal static FloatTensor SignedPostProcess(FloatTensor raw, int height, int width)
-    {
-        int n = raw.BatchSize, h = (int)raw.Shape[1], w = (int)raw.Shape[2];
-        var result = new float[n * height * width];
-        var scratch = new float[h * w];
-        for (int r = 0; r < n; r++)
-        {
-            raw.Row(r).CopyTo(scratch);
-            float max = 0;
-            foreach (var value in scratch)
-            {
-                max = Math.Max(max, Math.Abs(value));
-            }
-
-            for (int p = 0; p < scratch.Length; p++)
-            {
-                scratch[p] /= max + 1e-7f;
-            }
-
-            ImageOps.ResizeHalfPixel(scratch, h, w, result.AsSpan(r * height * width, height * width), height, width);
-        }
-
-        return new FloatTensor(result, n, height, width);
-    }
-
     private static AblationVariantMaps Explain(
         OnnxModel model, FloatTensor inputs, long[] targets, AblationOptions options, AblationVariant variant,
         Dictionary<(string, ReluGradientKind), CamResult> cache)
@@ -241,22 +212,22 @@ public static class AblationStudy
             cache[(variant.Layer, variant.Gradient)] = cam;
         }
 
-        var maps = variant.MapRelu ? cam.Maps : SignedPostProcess(cam.RawMaps, height, width);
+        var maps = variant.MapRelu ? cam.Maps : CamMaps.SignedPostProcess(cam.RawMaps, height, width);
         return new AblationVariantMaps(variant, cam.Layer, maps, cam.RawMaps);
     }
 
     /// <summary>Grad-CAM with wₖ = max_ij Gᵏᵢⱼ: activations and gradients at the layer from one gradient session.</summary>
     private static AblationVariantMaps MaxPooled(OnnxModel model, FloatTensor inputs, long[] targets, AblationOptions options, AblationVariant variant, int height, int width)
     {
-        var explained = ExplainedModel.Create(model, options.Output);
-        var layer = TargetLayers.Resolve(explained.Shapes, variant.Layer, null);
+        var shapes = ShapeProbe.Run(GradientModel.Prepare(model));
+        var layer = TargetLayers.Resolve(model, variant.Layer);
         using var session = new GradientSession(
-            GradientModel.Build(explained.Original, new GradientRequest
+            GradientModel.Build(model, new GradientRequest
             {
-                Output = explained.Output,
+                Output = ExplainedOutput.Resolve(model, options.Output),
                 Seed = SeedKind.OneHotTarget,
                 WithRespectTo = [layer.Name],
-                Shapes = explained.Shapes,
+                Shapes = shapes,
                 Activations = [layer.Name],
             }),
             options.Execution);
@@ -280,7 +251,7 @@ public static class AblationStudy
         }
 
         var raw = CamMaps.WeightedSum(a, new FloatTensor(weights, n, c));
-        var maps = variant.MapRelu ? CamMaps.PostProcess(raw, height, width) : SignedPostProcess(raw, height, width);
+        var maps = variant.MapRelu ? CamMaps.PostProcess(raw, height, width) : CamMaps.SignedPostProcess(raw, height, width);
         return new AblationVariantMaps(variant, layer, maps, raw);
     }
 

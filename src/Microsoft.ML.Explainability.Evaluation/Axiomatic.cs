@@ -1,5 +1,4 @@
 using Microsoft.ML.Explainability.Onnx;
-using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -67,7 +66,13 @@ public static class Axiomatic
     {
         ArgumentNullException.ThrowIfNull(explain);
         EvaluationGuard.RequireExplanations(inputs, explanations);
-        var shiftedModel = ShiftedInput(model, shift);
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.InputNames.Count != 1)
+        {
+            throw new EvaluationInputException($"Input invariance shifts a model with one input; this one has {model.InputNames.Count}.");
+        }
+
+        var shiftedModel = ModelComposition.WithInputOffset(model, shift);
         var shifted = new FloatTensor(inputs.Data.Select(v => v + shift).ToArray(), (long[])inputs.Shape.Clone());
         var explained = explain(shiftedModel, shifted);
         EvaluationGuard.RequireExplanations(inputs, explained);
@@ -85,41 +90,5 @@ public static class Axiomatic
 
             return 1.0;
         }).ToArray();
-    }
-
-    /// <summary>A copy of <paramref name="model"/> computing f(z − c) from its input z: a Sub node feeds every former consumer of the input.</summary>
-    /// <exception cref="EvaluationInputException">The model has more than one input.</exception>
-    public static OnnxModel ShiftedInput(OnnxModel model, float shift)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var copy = model.Clone();
-        var graph = copy.Proto.Graph;
-        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToArray();
-        if (inputs.Length != 1)
-        {
-            throw new EvaluationInputException($"Input invariance shifts a model with one input; this one has {inputs.Length}.");
-        }
-
-        string input = inputs[0].Name, unshifted = input + ".xai_unshifted", constant = input + ".xai_shift";
-        foreach (var node in graph.Node)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-            {
-                if (node.Input[i] == input)
-                {
-                    node.Input[i] = unshifted;
-                }
-            }
-        }
-
-        foreach (var output in graph.Output.Where(o => o.Name == input))
-        {
-            output.Name = unshifted;
-        }
-
-        graph.Initializer.Add(TensorProtos.Float(constant, [], [shift]));
-        graph.Node.Insert(0, new NodeProto { OpType = "Sub", Name = "xai.input_shift", Input = { input, constant }, Output = { unshifted } });
-        return copy;
     }
 }

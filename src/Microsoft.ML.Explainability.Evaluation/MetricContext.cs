@@ -83,7 +83,7 @@ public sealed class MetricContext : IDisposable
     {
         if (_representations is null)
         {
-            var layer = Model.Graph.Node.LastOrDefault(node => node.OpType is "Gemm" or "MatMul")?.Input[0]
+            var layer = Model.Nodes.LastOrDefault(node => node.OpType is "Gemm" or "MatMul")?.Inputs[0]
                 ?? throw new EvaluationInputException("Relative representation stability needs a Gemm or MatMul layer whose input is the representation; the model has none.");
             _representations = new ModelScorer(Model.WithOutputs(layer), layer, null, anyOutputRank: true);
         }

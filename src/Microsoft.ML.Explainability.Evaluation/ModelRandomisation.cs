@@ -1,5 +1,4 @@
 using Microsoft.ML.Explainability.Onnx;
-using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;
@@ -22,11 +21,10 @@ public static class ModelRandomisation
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new RandomisationOptions();
-        var floats = FloatInitializers(model.Proto.Graph);
-        return model.Proto.Graph.Node
-            .Select((node, i) => (node, i))
-            .Where(t => options.LayerOperators.Contains(t.node.OpType) && t.node.Input.Any(floats.Contains))
-            .Select(t => NodeName(t.node, t.i))
+        var floats = model.FloatInitializerNames.ToHashSet(StringComparer.Ordinal);
+        return model.Nodes
+            .Where(node => options.LayerOperators.Contains(node.OpType) && node.Inputs.Any(floats.Contains))
+            .Select(NodeName)
             .ToArray();
     }
 
@@ -36,10 +34,9 @@ public static class ModelRandomisation
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layers);
-        var copy = model.Clone();
-        var graph = copy.Proto.Graph;
-        var floats = FloatInitializers(graph);
-        var nodes = graph.Node.Select((node, i) => (node, name: NodeName(node, i))).ToDictionary(t => t.name, t => t.node, StringComparer.Ordinal);
+        var floats = model.FloatInitializerNames.ToHashSet(StringComparer.Ordinal);
+        var nodes = model.Nodes.ToDictionary(NodeName, StringComparer.Ordinal);
+        var fresh = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var layer in layers)
         {
             if (!nodes.TryGetValue(layer, out var node))
@@ -47,12 +44,10 @@ public static class ModelRandomisation
                 throw new ArgumentException($"The model has no node named '{layer}'.", nameof(layers));
             }
 
-            foreach (var input in node.Input.Where(floats.Contains))
+            foreach (var input in node.Inputs.Where(floats.Contains))
             {
-                int index = graph.Initializer.Select((t, i) => (t, i)).First(t => t.t.Name == input).i;
-                var original = graph.Initializer[index];
-                var values = TensorProtos.ToDoubles(original);
-                double mean = values.Length > 0 ? values.Average() : 0;
+                var values = model.GetFloatInitializer(input).Values;
+                double mean = values.Length > 0 ? values.Average(v => (double)v) : 0;
                 double std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length) : 0;
                 if (std == 0)
                 {
@@ -60,17 +55,17 @@ public static class ModelRandomisation
                 }
 
                 var random = new Random(Seeds.Derive(seed, StableHash(layer), StableHash(input)));
-                var fresh = new float[values.Length];
-                for (int i = 0; i < fresh.Length; i++)
+                var replaced = new float[values.Length];
+                for (int i = 0; i < replaced.Length; i++)
                 {
-                    fresh[i] = (float)(std * NoisyLinearImputer.Gaussian(random));
+                    replaced[i] = (float)(std * NoisyLinearImputer.Gaussian(random));
                 }
 
-                graph.Initializer[index] = TensorProtos.Float(original.Name, original.Dims.ToArray(), fresh);
+                fresh[input] = replaced;
             }
         }
 
-        return copy;
+        return model.WithFloatInitializers(fresh);
     }
 
     /// <summary>Runs the model-parameter randomisation test.</summary>
@@ -189,14 +184,8 @@ public static class ModelRandomisation
         return (spearman, spearmanAbs, ssim);
     }
 
-    private static HashSet<string> FloatInitializers(GraphProto graph) =>
-        graph.Initializer
-            .Where(t => t.DataType == (int)TensorProto.Types.DataType.Float)
-            .Select(t => t.Name)
-            .ToHashSet(StringComparer.Ordinal);
-
-    private static string NodeName(NodeProto node, int index) =>
-        string.IsNullOrEmpty(node.Name) ? $"{node.OpType}#{index}" : node.Name;
+    private static string NodeName(OnnxNode node) =>
+        string.IsNullOrEmpty(node.Name) ? $"{node.OpType}#{node.Index}" : node.Name;
 
     private static int StableHash(string text)
     {

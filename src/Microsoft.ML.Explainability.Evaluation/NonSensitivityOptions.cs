@@ -1,5 +1,4 @@
 using Microsoft.ML.Explainability.Onnx;
-using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Evaluation;

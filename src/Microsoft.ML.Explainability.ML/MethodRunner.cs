@@ -120,21 +120,18 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>The model's single input [C, H, W] from its declared shape (batch dimension dropped).</summary>
     internal static long[] ModelInputShape(OnnxModel model)
     {
-        var proto = Onnx.Protobuf.ModelProto.Parser.ParseFrom(model.ToBytes());
-        var initializers = proto.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var inputs = proto.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToArray();
-        if (inputs.Length != 1)
+        var inputs = model.DeclaredInputs;
+        if (inputs.Count != 1)
         {
-            throw new InputMismatchException($"Explain transformers take models with one input; this one has {inputs.Length} ({string.Join(", ", inputs.Select(i => i.Name))}).");
+            throw new InputMismatchException($"Explain transformers take models with one input; this one has {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}).");
         }
 
-        var tensor = inputs[0].Type?.TensorType;
-        if (tensor is null || tensor.ElemType != (int)Onnx.Protobuf.TensorProto.Types.DataType.Float)
+        if (inputs[0].ElementType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
         {
             throw new InputMismatchException($"Input '{inputs[0].Name}' is not a float tensor; explain transformers need a float image input [N, C, H, W].");
         }
 
-        var dims = tensor.Shape?.Dim.Select(d => d.ValueCase == Onnx.Protobuf.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray() ?? [];
+        var dims = inputs[0].Shape.ToArray();
         if (dims.Length != 4 || dims.Skip(1).Any(d => d <= 0))
         {
             throw new InputMismatchException($"Input '{inputs[0].Name}' has shape [{string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]; explain transformers need an image input [N, C, H, W] with fixed C, H and W.");

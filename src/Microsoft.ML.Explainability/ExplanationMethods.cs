@@ -17,8 +17,6 @@ namespace Microsoft.ML.Explainability;
 public static class ExplanationMethods
 {
     private const string NeedsForwardPerChannel = "it needs one forward pass of the model per channel of the target layer";
-    private const string FullGradNotCompiled = "its per-layer bias-gradient maps (one normalised, resized map per biased layer) are not yet written as one graph by the explanation compiler";
-    private const string AttentionNotCompiled = "the explanation compiler does not yet write the attention-tensor chains (rollout, gradient-weighted relevance) or transformer LRP as one graph";
 
     /// <summary>Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization", ICCV 2017): wₖ = mean_ij Gᵏᵢⱼ; map = Σₖ wₖ Aᵏ.</summary>
     public static readonly ExplanationMethod GradCam = Weighting("grad-cam", "Grad-CAM", "Selvaraju et al., Grad-CAM, ICCV 2017", "channel weights = spatial mean of the gradient", () => new GradCamWeighting());
@@ -79,7 +77,7 @@ public static class ExplanationMethods
     /// FEM (Fuad et al., "Features understanding in 3D CNNs for actions recognition in video", IPTA 2020), as pytorch-grad-cam:
     /// wₖ = mean_ij [Aᵏᵢⱼ &gt; μₖ + 2σₖ] (a k-sigma binary mask, k = 2, spatial mean and population σ); map = Σₖ wₖ Aᵏ; class-independent.
     /// </summary>
-    public static readonly ExplanationMethod Fem = Weighting("fem", "FEM", "Fuad et al., Features understanding in 3D CNNs, IPTA 2020", "channel weights = share of cells above mean + 2 std (class-independent)", () => new FemWeighting(k: 2), "its k-sigma binary masks are not yet written as one graph by the explanation compiler", MethodNeeds.None);
+    public static readonly ExplanationMethod Fem = Weighting("fem", "FEM", "Fuad et al., Features understanding in 3D CNNs, IPTA 2020", "channel weights = share of cells above mean + 2 std (class-independent)", () => new FemWeighting(k: 2), null, MethodNeeds.None);
 
     /// <summary>
     /// Finer-CAM (Zhang et al., "Finer-CAM: Spotting the Difference Reveals Finer Details for Visual Explanation", CVPR 2025),
@@ -113,7 +111,7 @@ public static class ExplanationMethods
     /// ShapleyCAM): wₖ = mean_ij (G − ½·H·A)ᵏᵢⱼ with H·A the Hessian of the target score at the layer applied to A;
     /// map = Σₖ wₖ Aᵏ. Equals Grad-CAM when the layer reaches the score through piecewise-linear ops only.
     /// </summary>
-    public static readonly ExplanationMethod ShapleyCam = Weighting("shapley-cam", "Shapley-CAM", "Cai et al., CAMs as Shapley Value-based Explainers, arXiv 2025", "weights = mean of (G - H*A/2), H*A by reverse over reverse", () => new ShapleyCamWeighting(), "the explanation compiler does not yet emit the second-order backward graph", MethodNeeds.Gradients | MethodNeeds.SecondOrder);
+    public static readonly ExplanationMethod ShapleyCam = Weighting("shapley-cam", "Shapley-CAM", "Cai et al., CAMs as Shapley Value-based Explainers, arXiv 2025", "weights = mean of (G - H*A/2), H*A by reverse over reverse", () => new ShapleyCamWeighting(), null, MethodNeeds.Gradients | MethodNeeds.SecondOrder);
 
     /// <summary>
     /// Seg-Eigen-CAM (Chung &amp; Ying, "Seg-Eigen-CAM: Eigen-Value-Based Visual Explanations for Semantic Segmentation
@@ -130,7 +128,7 @@ public static class ExplanationMethods
     public static readonly ExplanationMethod RefineCam = Weighting("refine-cam", "RefineCAM", "Domeniconi et al., How to Evaluate and Refine your CAM, arXiv 2026", "product over target layers of Grad-CAM++ maps", () => new RefineCamWeighting());
 
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
-    public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", FullGradNotCompiled,
+    public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", null,
         (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, Execution = s.Execution }));
 
     /// <summary>Saliency (Simonyan, Vedaldi &amp; Zisserman, "Deep Inside Convolutional Networks", ICLR-W 2014): |∂y/∂x| per input element.</summary>
@@ -249,7 +247,7 @@ public static class ExplanationMethods
             mode: (method, absolute), conservesScore: method == GradientMethod.InputXGradient);
 
     private static ExplanationMethod Attention(string name, string displayName, string paper, string summary, TransformerMethod method) =>
-        new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, AttentionNotCompiled,
+        new(name, displayName, MethodFamily.VisionTransformer, ExplanationLayout.Map, typeof(TransformerOptions), MethodNeeds.Attention | (method == TransformerMethod.AttentionRollout ? MethodNeeds.None : MethodNeeds.Gradients), paper, summary, null,
             (m, model, s) => new TransformerExplainer(model, new TransformerOptions { Method = method, Output = s.Output, Execution = s.Execution }),
             mode: method);
 }

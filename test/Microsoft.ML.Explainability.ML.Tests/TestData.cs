@@ -95,8 +95,8 @@ internal static class TestData
 
         graph.Input.Add(new ValueInfoProto { Name = "image", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } });
         var weights = Enumerable.Repeat(1f / (3 * 64 * Std), 3 * 64).ToArray();
-        graph.Initializer.Add(OnnxComposition.FloatTensor("w", [1, 3, 8, 8], weights));
-        graph.Initializer.Add(OnnxComposition.FloatTensor("b", [1], [-Mean / Std]));
+        graph.Initializer.Add(TensorProtos.Float("w", [1, 3, 8, 8], weights));
+        graph.Initializer.Add(TensorProtos.Float("b", [1], [-Mean / Std]));
         graph.Node.Add(new NodeProto
         {
             OpType = "Conv",
@@ -114,7 +114,7 @@ internal static class TestData
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         using var buffer = new MemoryStream();
         Google.Protobuf.MessageExtensions.WriteTo(model, buffer);
-        return OnnxComposition.Chain(OnnxModel.Load(buffer.ToArray()), OnnxModel.Load(CnnPath));
+        return ModelComposition.Chain(OnnxModel.Load(buffer.ToArray()), OnnxModel.Load(CnnPath));
     }
 
     private static byte[] ReadIdx(string path, int magic)

@@ -1,4 +1,3 @@
-using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Onnx;
 
 namespace Microsoft.ML.Explainability.Cli.Inputs;
@@ -67,9 +66,7 @@ internal sealed class ModelFile
             throw new CliException(ExitCodes.ModelError, $"Model '{full}' has {inputs.Count} inputs ({string.Join(", ", inputs)}); onnx-xai explains models with one image input.");
         }
 
-        var proto = ModelProto.Parser.ParseFrom(model.ToBytes());
-        var info = proto.Graph.Input.First(i => i.Name == inputs[0]);
-        var dims = info.Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? d.DimValue : -1).ToArray() ?? [];
+        var dims = model.DeclaredInputs[0].Shape.ToArray();
         return new ModelFile(full, model, inputs[0], dims);
     }
 }

@@ -1,7 +1,10 @@
+using Microsoft.ML.Explainability.Autodiff;
+using Microsoft.ML.Explainability.Cam;
 using Microsoft.ML.Explainability.Explainers;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Attribution;
 
@@ -141,6 +144,39 @@ public sealed class FullGrad : IExplainer
         return new FullGradResult(new FloatTensor(maps, n, height, width), new FloatTensor(raw, n, height, width), result.Targets, scores);
     }
 
+    /// <summary>
+    /// The request whose gradients FullGrad reads: the explained output, with gradients at the input and at every bias
+    /// layer's output.
+    /// </summary>
+    internal static GradientRequest Request(ExplainedModel model, IEnumerable<FullGradLayer> layers, SeedKind seed, GradientRuleRegistry rules) => new()
+    {
+        Output = model.Output,
+        Seed = seed,
+        WithRespectTo = [model.Input, .. layers.Select(l => l.Tensor)],
+        Activations = [model.Output],
+        Rules = rules,
+        Shapes = model.Shapes,
+    };
+
+    /// <summary>
+    /// The map of <see cref="Run"/> as ONNX nodes, for the explanation compiler: the same terms over the gradients of
+    /// <see cref="Request"/> (summed in float32), [N, H, W].
+    /// </summary>
+    internal static string EmitMap(GraphEmitter g, ExplainedModel model, IEnumerable<(FullGradLayer Layer, float[] Bias)> layers)
+    {
+        var (height, width) = model.ImageSize;
+        var input = g.Node("Abs", [g.Mul(model.Input, GradientModel.GradientOutput(model.Input))]);
+        var terms = new List<string> { g.ReduceSum(CamMaps.EmitMinMax(g, input, [2, 3]), [1], keepDims: true) };
+        foreach (var (layer, bias) in layers)
+        {
+            var b = g.Constant(TensorElementType.Float, [1, layer.Channels, 1, 1], bias.Select(v => (double)v).ToArray());
+            var channels = CamMaps.EmitMinMax(g, g.Node("Abs", [g.Mul(b, GradientModel.GradientOutput(layer.Tensor))]), [2, 3]);
+            terms.Add(CamMaps.EmitResize(g, g.ReduceSum(channels, [1], keepDims: true), height, width));
+        }
+
+        return CamMaps.EmitMinMax(g, g.Squeeze(g.Sum(terms), [1]), [1, 2]);
+    }
+
     private static void Add(Span<float> sum, ReadOnlySpan<float> term)
     {
         for (int i = 0; i < sum.Length; i++)
@@ -153,7 +189,7 @@ public sealed class FullGrad : IExplainer
     /// Conv nodes with a constant bias and BatchNormalization nodes with constant parameters whose output is a
     /// batched [N, C, h, w] map on a path to the explained output.
     /// </summary>
-    private static List<(FullGradLayer, float[])> FindBiasLayers(ExplainedModel model)
+    internal static List<(FullGradLayer Layer, float[] Bias)> FindBiasLayers(ExplainedModel model)
     {
         var prepared = model.Prepared;
         var graph = prepared.Graph;
@@ -257,15 +293,7 @@ public sealed class FullGrad : IExplainer
     private GradientSession Session(bool givenSeed) =>
         _sessions.Get(givenSeed ? "seed" : "class", () =>
         {
-            var model = GradientModel.Build(_model.Original, new GradientRequest
-            {
-                Output = _model.Output,
-                Seed = givenSeed ? SeedKind.Given : SeedKind.OneHotTarget,
-                WithRespectTo = [_model.Input, .. _layers.Select(l => l.Layer.Tensor)],
-                Activations = [_model.Output],
-                Rules = _options.Rules,
-                Shapes = _model.Shapes,
-            });
+            var model = GradientModel.Build(_model.Original, Request(_model, Layers, givenSeed ? SeedKind.Given : SeedKind.OneHotTarget, _options.Rules));
             return new GradientSession(model, _options.Execution);
         });
 

@@ -139,6 +139,37 @@ public static class CamMaps
     }
 
     /// <summary>
+    /// Post-processing without the map ReLU, for studies of the ReLU's effect: each raw map m [N, h, w] is divided by
+    /// max|m| (+1e-7), keeping its sign, and resized bilinearly with half-pixel centres to [N, <paramref name="height"/>,
+    /// <paramref name="width"/>], as <see cref="PostProcess"/> resizes after its ReLU.
+    /// </summary>
+    public static FloatTensor SignedPostProcess(FloatTensor raw, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        int n = raw.BatchSize, h = (int)raw.Shape[1], w = (int)raw.Shape[2];
+        var result = new float[n * height * width];
+        var scratch = new float[h * w];
+        for (int r = 0; r < n; r++)
+        {
+            raw.Row(r).CopyTo(scratch);
+            float max = 0;
+            foreach (var value in scratch)
+            {
+                max = Math.Max(max, Math.Abs(value));
+            }
+
+            for (int p = 0; p < scratch.Length; p++)
+            {
+                scratch[p] /= max + 1e-7f;
+            }
+
+            ImageOps.ResizeHalfPixel(scratch, h, w, result.AsSpan(r * height * width, height * width), height, width);
+        }
+
+        return new FloatTensor(result, n, height, width);
+    }
+
+    /// <summary>
     /// <see cref="PostProcess"/> as ONNX nodes, for the explanation compiler: raw [N, h, w] → [N, H, W] by ReLU, min-max
     /// (1e-7), ONNX <c>Resize</c> linear with half-pixel centres (the taps of <c>ImageOps.ResizeHalfPixel</c>), ReLU, min-max.
     /// </summary>
@@ -151,10 +182,7 @@ public static class CamMaps
         string? combined = null;
         foreach (var layer in raw)
         {
-            var four = g.Unsqueeze(EmitMinMax(g, g.Node("Relu", [layer]), [1, 2]), [1]);
-            var batchAndChannel = g.Node("Slice", [g.Shape(four), g.Int64s(0), g.Int64s(2), g.Int64s(0)]);
-            var sizes = g.Node("Concat", [batchAndChannel, g.Int64s(height, width)], AttributeValue.Int("axis", 0));
-            var resized = g.Node("Resize", [four, "", "", sizes], AttributeValue.String("mode", "linear"), AttributeValue.String("coordinate_transformation_mode", "half_pixel"));
+            var resized = EmitResize(g, g.Unsqueeze(EmitMinMax(g, g.Node("Relu", [layer]), [1, 2]), [1]), height, width);
             var scaled = aggregation == LayerAggregation.Product ? EmitMinMax(g, g.Node("Relu", [resized]), [2, 3]) : g.Node("Relu", [resized]);
             combined = combined is null ? scaled : aggregation == LayerAggregation.Product ? g.Mul(combined, scaled) : g.Add(combined, scaled);
         }
@@ -163,8 +191,19 @@ public static class CamMaps
         return g.Squeeze(EmitMinMax(g, result, [2, 3]), [1]);
     }
 
+    /// <summary>
+    /// <c>ImageOps.ResizeHalfPixel</c> as an ONNX <c>Resize</c> (linear, half-pixel centres) of [N, C, h, w] to
+    /// [N, C, <paramref name="height"/>, <paramref name="width"/>].
+    /// </summary>
+    internal static string EmitResize(GraphEmitter g, string maps, long height, long width)
+    {
+        var batchAndChannel = g.Node("Slice", [g.Shape(maps), g.Int64s(0), g.Int64s(2), g.Int64s(0)]);
+        var sizes = g.Node("Concat", [batchAndChannel, g.Int64s(height, width)], AttributeValue.Int("axis", 0));
+        return g.Node("Resize", [maps, "", "", sizes], AttributeValue.String("mode", "linear"), AttributeValue.String("coordinate_transformation_mode", "half_pixel"));
+    }
+
     /// <summary><c>ImageOps.MinMax</c> over <paramref name="axes"/>: m ← m − min(m); m ← m / (1e-7 + max(m)).</summary>
-    private static string EmitMinMax(GraphEmitter g, string x, long[] axes)
+    internal static string EmitMinMax(GraphEmitter g, string x, long[] axes)
     {
         var shifted = g.Sub(x, g.ReduceMin(x, axes, keepDims: true));
         return g.Div(shifted, g.Add(g.ReduceMax(shifted, axes, keepDims: true), g.Scalar(1e-7)));

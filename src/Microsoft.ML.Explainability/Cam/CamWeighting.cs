@@ -162,6 +162,18 @@ internal abstract class CamWeighting
     /// </summary>
     internal virtual string? EmitRawMap(GraphEmitter g, string activations, string gradients) => null;
 
+    /// <summary>
+    /// <see cref="EmitRawMap(GraphEmitter, string, string)"/> for a weighting that <see cref="UsesSecondOrder"/>: also
+    /// given H·A, the Hessian of the score applied to the activations ([N, C, h, w]).
+    /// </summary>
+    internal virtual string? EmitRawMap(GraphEmitter g, string activations, string gradients, string hessianTimesActivations) => null;
+
+    /// <summary>Refuses a target layer the weighting cannot explain (before any session runs or graph is compiled).</summary>
+    /// <exception cref="Explainers.TargetLayerException">The layer does not suit the weighting.</exception>
+    internal virtual void CheckLayer(Explainers.TargetLayer layer)
+    {
+    }
+
     /// <summary>Σₖ wₖ·Aᵏ in the graph: weights [N, C, 1, 1] and activations [N, C, h, w] → [N, h, w].</summary>
     internal static string EmitWeightedSum(GraphEmitter g, string weights, string activations) =>
         g.ReduceSum(g.Mul(weights, activations), [1], keepDims: false);

@@ -1,5 +1,7 @@
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Cam;
 
@@ -18,13 +20,29 @@ internal sealed class FemWeighting(double k) : CamWeighting
 
     public override FloatTensor RawMaps(CamBatch batch)
     {
-        int cells = batch.Height * batch.Width;
+        CheckLayer(batch.Layer);
+        return base.RawMaps(batch);
+    }
+
+    internal override void CheckLayer(TargetLayer layer)
+    {
+        int cells = layer.GridSize;
         if (cells <= (k * k) + 1)
         {
-            throw new TargetLayerException(batch.Layer.Name, $"{batch.Height}×{batch.Width} grid", $"FEM's {k}-sigma masks need more than {(k * k) + 1} cells (no cell of {cells} can exceed the mean by {k} σ); choose an earlier layer");
+            throw new TargetLayerException(layer.Name, $"{layer.Height}×{layer.Width} grid", $"FEM's {k}-sigma masks need more than {(k * k) + 1} cells (no cell of {cells} can exceed the mean by {k} σ); choose an earlier layer");
         }
+    }
 
-        return base.RawMaps(batch);
+    /// <summary>The same weights as ONNX nodes (float32 statistics: a cell flips only within rounding of its threshold).</summary>
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)
+    {
+        var x = g.Reshape(activations, g.Int64s(0, 0, -1));                  // [N, C, P]
+        var mean = g.ReduceMean(x, [2], keepDims: true);
+        var centred = g.Sub(x, mean);
+        var sigma = g.Node("Sqrt", [g.ReduceMean(g.Mul(centred, centred), [2], keepDims: true)]);
+        var threshold = g.Add(mean, g.Mul(g.Scalar(k), sigma));
+        var above = g.Cast(g.Node("Greater", [x, threshold]), TensorElementType.Float);
+        return EmitWeightedSum(g, g.Unsqueeze(g.ReduceMean(above, [2], keepDims: true), [3]), activations);
     }
 
     public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)

@@ -1,3 +1,4 @@
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.Cam;
@@ -30,5 +31,12 @@ internal sealed class ShapleyCamWeighting : CamWeighting
         }
 
         return WeightedSums(batch, weights);
+    }
+
+    /// <summary><see cref="ShapleyCamWeights"/> in the graph: wₖ = spatial mean of (G − ½·H·A)ₖ, map = Σₖ wₖAᵏ.</summary>
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients, string hessianTimesActivations)
+    {
+        var taylor = g.Sub(gradients, g.Mul(g.Scalar(0.5), hessianTimesActivations));
+        return EmitWeightedSum(g, g.ReduceMean(taylor, [2, 3], keepDims: true), activations);
     }
 }

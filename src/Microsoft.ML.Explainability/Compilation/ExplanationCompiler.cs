@@ -8,6 +8,7 @@ using Microsoft.ML.Explainability.Lrp.Composites;
 using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Onnx.Protobuf;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.Explainability.VisionTransformers;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.Compilation;
@@ -72,6 +73,8 @@ public static class ExplanationCompiler
             _ when method == ExplanationMethods.Lrp => Lrp(explained, settings),
             _ when method == ExplanationMethods.IntegratedGradients => IntegratedGradients(explained, settings),
             _ when method.Mode is ValueTuple<GradientMethod, bool> mode => Gradient(explained, mode.Item1, settings.Absolute ?? mode.Item2, settings, options),
+            _ when method == ExplanationMethods.FullGrad => FullGradMap(explained),
+            _ when method.Mode is TransformerMethod mode => Transformer(explained, mode, settings),
             _ => throw new InvalidOperationException($"The registry marks '{method.Name}' as compilable but the explanation compiler has no form for it."),
         };
         return built.Finish(method, options);
@@ -93,7 +96,14 @@ public static class ExplanationCompiler
         var layers = TargetLayers.Resolve(explained, TargetLayers.Names(settings.TargetLayer, settings.TargetLayers), null, settings.Layout);
         var weighting = method.CreateWeighting();
         string[] names = [.. layers.Select(l => l.Name)];
-        var build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = names, Activations = names, Shapes = explained.Shapes }));
+        var build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest
+        {
+            Output = explained.Output,
+            WithRespectTo = names,
+            Activations = names,
+            Shapes = explained.Shapes,
+            HessianVectorProducts = weighting.UsesSecondOrder ? [.. names.Select(n => new HessianVectorProduct(n))] : [],
+        }));
         var (height, width) = Size(explained, layers[0]);
         var map = CamMaps.EmitAggregate(build.Emitter, [.. layers.Select(layer => RawCamMap(build, weighting, layer))], height, width, weighting.Aggregation);
         return build.Done(map, $"[N, {height}, {width}]", layers.Count == 1 ? $"target layer {layers[0]}" : $"target layers {string.Join("; ", layers)}");
@@ -131,6 +141,64 @@ public static class ExplanationCompiler
         var gradients = GradientModel.Build(working, new GradientRequest { Output = LrpExplainer.SeedTensor, WithRespectTo = [explained.Input], Activations = [explained.Output], Rules = rules });
         var build = CompilationGraph.From(explained, gradients);
         return build.Done(GradientModel.GradientOutput(explained.Input), ShapeText(explained.InputInfo.Shape), $"composite {composite.Name}, seed {seed}");
+    }
+
+    private static CompilationGraph FullGradMap(ExplainedModel explained)
+    {
+        if (explained.ImageSize.Height <= 0)
+        {
+            throw new ArgumentException($"FullGrad needs an image input [N, C, H, W]; '{explained.Input}' is {explained.InputInfo.ShapeText}.", nameof(explained));
+        }
+
+        var layers = FullGrad.FindBiasLayers(explained);
+        var gradients = GradientModel.Build(explained.Original, FullGrad.Request(explained, layers.Select(l => l.Layer), SeedKind.OneHotTarget, GradientRuleRegistry.Default));
+        var build = CompilationGraph.From(explained, gradients);
+        var (height, width) = explained.ImageSize;
+        return build.Done(FullGrad.EmitMap(build.Emitter, explained, layers), ShapeText([-1, height, width]), $"{layers.Count} bias layers");
+    }
+
+    /// <summary>
+    /// The vision-transformer methods with <see cref="TransformerOptions"/>' defaults, as <see cref="TransformerExplainer"/>
+    /// computes them: the attention chain (rollout, gradient-weighted attention) or transformer LRP's patch relevance,
+    /// then <see cref="CamMaps"/>' post-processing.
+    /// </summary>
+    private static CompilationGraph Transformer(ExplainedModel explained, TransformerMethod method, MethodSettings settings)
+    {
+        var defaults = new TransformerOptions();
+        var attention = AttentionDiscovery.Discover(explained.Prepared, explained.Shapes, defaults.Discovery);
+        if (attention.IsWindowed)
+        {
+            throw new WindowedAttentionException(attention);
+        }
+
+        var blocks = attention.Blocks.Skip(defaults.StartBlock).ToArray();
+        CompilationGraph build;
+        string raw;
+        switch (method)
+        {
+            case TransformerMethod.AttentionRollout:
+                // Rollout needs no gradient; the last block's (the cheapest backward) only gives the graph its resolved-targets output.
+                build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = [blocks[^1].Tensor], Activations = [.. blocks.Select(b => b.Tensor)], Shapes = explained.Shapes }));
+                raw = AttentionRollout.EmitMap(build.Emitter, blocks, attention.Grid, defaults.HeadFusion, defaults.DiscardRatio, attention.ClassToken);
+                break;
+            case TransformerMethod.GradientWeightedAttention:
+                var tensors = blocks.Select(b => b.Tensor).ToArray();
+                build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = tensors, Activations = tensors, Shapes = explained.Shapes }));
+                raw = GradientWeightedAttention.EmitMap(build.Emitter, blocks, attention.Grid, attention.ClassToken);
+                break;
+            case TransformerMethod.Lrp:
+                var composite = LrpComposite.Transformer(defaults.LrpEpsilon);
+                var (working, rules, _) = LrpExplainer.Working(explained.Prepared, explained.Output, composite, LrpSeed.Logit, new LrpOptions().Canonize);
+                build = CompilationGraph.From(explained, GradientModel.Build(working, new GradientRequest { Output = LrpExplainer.SeedTensor, WithRespectTo = [explained.Input], Activations = [explained.Output], Rules = rules }));
+                raw = VisionTransformers.TransformerLrp.EmitPatchMap(build.Emitter, GradientModel.GradientOutput(explained.Input), explained.InputInfo.Shape, attention.Grid);
+                break;
+            default:
+                throw new ArgumentException($"Transformer method {method} has no compiled form.", nameof(method));
+        }
+
+        var (height, width) = explained.ImageSize;
+        (height, width) = height > 0 && width > 0 ? (height, width) : (attention.GridHeight, attention.GridWidth);
+        return build.Done(CamMaps.EmitPostProcess(build.Emitter, raw, height, width), ShapeText([-1, height, width]), $"{blocks.Length} attention blocks");
     }
 
     private static CompilationGraph Gradient(ExplainedModel explained, GradientMethod method, bool absolute, MethodSettings settings, CompileOptions options)
@@ -250,10 +318,13 @@ public static class ExplanationCompiler
     /// <summary>The raw CAM map [N, h, w] of <paramref name="weighting"/> at <paramref name="layer"/>.</summary>
     private static string RawCamMap(CompilationGraph build, CamWeighting weighting, TargetLayer layer)
     {
+        weighting.CheckLayer(layer);
         var g = build.Emitter;
         var a = ChannelsFirst(g, layer.Name, layer);
         var gradient = ChannelsFirst(g, GradientModel.GradientOutput(layer.Name), layer);
-        return weighting.EmitRawMap(g, a, gradient)
+        return (weighting.UsesSecondOrder
+            ? weighting.EmitRawMap(g, a, gradient, ChannelsFirst(g, GradientModel.HessianVectorOutput(layer.Name), layer))
+            : weighting.EmitRawMap(g, a, gradient))
             ?? throw new InvalidOperationException($"{weighting.GetType().Name} has no graph form, yet its registry entry says it compiles.");
     }
 

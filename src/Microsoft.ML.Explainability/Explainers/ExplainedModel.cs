@@ -52,17 +52,7 @@ internal sealed class ExplainedModel
         }
 
         var shapes = ShapeProbe.Run(prepared);
-        if (output is null)
-        {
-            var outputs = prepared.OutputNames;
-            output = outputs.FirstOrDefault(o => shapes.Contains(o) && shapes[o].IsFloatingPoint && shapes[o].Rank == 2)
-                ?? outputs.FirstOrDefault(o => shapes.Contains(o) && shapes[o].IsFloatingPoint)
-                ?? throw new InvalidOnnxModelException("The model has no floating-point output to explain.");
-        }
-        else if (!shapes.Contains(output))
-        {
-            throw new UnknownTensorException(output, $"The model has no tensor named '{output}' to explain.");
-        }
+        output = ExplainedOutput.Resolve(prepared, shapes, output);
 
         if (!shapes[inputs[0]].IsFloatingPoint)
         {

@@ -42,7 +42,8 @@ public sealed record TargetLayer(string Name, IReadOnlyList<long> Shape, LayerLa
     /// [N, C, h·w], dropping prefix tokens; token t = PrefixTokens + i·w + j (channels last: position i·w + j) goes to
     /// cell (i, j).
     /// </summary>
-    internal float[] ToChannelsFirst(Runtime.FloatTensor values)
+    /// <exception cref="ExplainabilityException">The values do not have this layer's shape.</exception>
+    public float[] ToChannelsFirst(Runtime.FloatTensor values)
     {
         int n = values.BatchSize;
         int c = Channels, hw = GridSize;

@@ -4,7 +4,7 @@ using Microsoft.ML.Explainability.Lrp.Rules;
 namespace Microsoft.ML.Explainability.Lrp;
 
 /// <summary>How LRP treats an operator by default; each kind names the rule every composite gives it.</summary>
-public enum LrpOperatorKind
+internal enum LrpOperatorKind
 {
     /// <summary>
     /// A linear layer with constant weights (Conv, ConvTranspose, Gemm, MatMul): the composite's convolution, dense or

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Explainability.Lrp;
 /// default (<see cref="LrpOperatorKind"/>), and so which built-in rule applies to it. Rules derive their
 /// applicability from this table; composites take their defaults from it.
 /// </summary>
-public static class LrpOperatorTable
+internal static class LrpOperatorTable
 {
     private static readonly ImmutableDictionary<string, LrpOperatorKind> Kinds = Build();
 

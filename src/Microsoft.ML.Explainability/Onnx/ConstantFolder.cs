@@ -24,7 +24,7 @@ namespace Microsoft.ML.Explainability.Onnx;
 /// attention dropout, with training_mode true) or its training_mode is the constant false, becomes an Identity when
 /// its mask output is not read: ONNX Runtime computes the identity there too.</para>
 /// </remarks>
-public static class ConstantFolder
+internal static class ConstantFolder
 {
     /// <summary>The largest folded output, in elements (larger constants are left to be computed at run time).</summary>
     public const long MaximumElements = 1L << 26;

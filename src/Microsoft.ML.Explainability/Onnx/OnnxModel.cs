@@ -58,6 +58,60 @@ public sealed class OnnxModel
     /// <summary>Number of nodes in the main graph.</summary>
     public int NodeCount => Graph.Node.Count;
 
+    /// <summary>The main graph's nodes in stored (topological) order.</summary>
+    public IReadOnlyList<OnnxNode> Nodes =>
+        Graph.Node.Select((n, i) => new OnnxNode(i, n.Name, n.OpType, n.Domain, n.Input.ToArray(), n.Output.ToArray())).ToArray();
+
+    /// <summary>The inputs fed at run time (<see cref="InputNames"/>) with their declared element types and shapes.</summary>
+    public IReadOnlyList<DeclaredTensor> DeclaredInputs
+    {
+        get
+        {
+            var names = InputNames.ToHashSet(StringComparer.Ordinal);
+            return Graph.Input.Where(i => names.Contains(i.Name)).Select(Declared).ToArray();
+        }
+    }
+
+    /// <summary>The graph outputs with their declared element types and shapes.</summary>
+    public IReadOnlyList<DeclaredTensor> DeclaredOutputs => Graph.Output.Select(Declared).ToArray();
+
+    /// <summary>Names of the initializers of element type float (weights, biases, float constants), in stored order.</summary>
+    public IReadOnlyList<string> FloatInitializerNames =>
+        Graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Float).Select(t => t.Name).ToArray();
+
+    /// <summary>The dimensions and values of the float initializer <paramref name="name"/> (row-major).</summary>
+    /// <exception cref="UnknownTensorException">The model has no float initializer of that name.</exception>
+    public (IReadOnlyList<long> Dims, float[] Values) GetFloatInitializer(string name)
+    {
+        var tensor = FloatInitializer(Graph, name);
+        return (tensor.Dims.ToArray(), TensorProtos.ToDoubles(tensor).Select(v => (float)v).ToArray());
+    }
+
+    /// <summary>
+    /// Returns a copy in which each named float initializer holds the given values (same dimensions, row-major).
+    /// </summary>
+    /// <exception cref="UnknownTensorException">A name is not a float initializer of the model.</exception>
+    /// <exception cref="ArgumentException">A value array's length is not the initializer's element count.</exception>
+    public OnnxModel WithFloatInitializers(IReadOnlyDictionary<string, float[]> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var copy = Proto.Clone();
+        var initializers = copy.Graph.Initializer;
+        foreach (var (name, data) in values)
+        {
+            var original = FloatInitializer(copy.Graph, name);
+            long count = TensorProtos.ElementCount(original);
+            if (data is null || data.Length != count)
+            {
+                throw new ArgumentException($"Initializer '{name}' [{string.Join(", ", original.Dims)}] holds {count} values; {data?.Length ?? 0} were given.", nameof(values));
+            }
+
+            initializers[initializers.IndexOf(original)] = TensorProtos.Float(name, original.Dims.ToArray(), data);
+        }
+
+        return new OnnxModel(copy);
+    }
+
     /// <summary>Reads a model from a file. External data is inlined after its locations are checked.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidOnnxModelException">The file is not a usable ONNX model, or its external data is unsafe or malformed (the message names the tensor).</exception>
@@ -195,6 +249,18 @@ public sealed class OnnxModel
         }
 
         return new ValueInfoProto { Name = name };
+    }
+
+    private static TensorProto FloatInitializer(GraphProto graph, string name) =>
+        graph.Initializer.FirstOrDefault(t => t.Name == name && t.DataType == (int)TensorProto.Types.DataType.Float)
+            ?? throw new UnknownTensorException(name, $"The model has no float initializer named '{name}'.");
+
+    private static DeclaredTensor Declared(ValueInfoProto value)
+    {
+        var tensor = value.Type?.TensorType;
+        var type = tensor is null || tensor.ElemType == 0 ? Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.DataTypeMax : (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)tensor.ElemType;
+        var dims = tensor?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? d.DimValue : -1).ToArray() ?? [];
+        return new DeclaredTensor(value.Name, type, dims);
     }
 
     internal static int GetOpset(ModelProto proto)

@@ -4,7 +4,7 @@ namespace System.Threading;
 /// <summary>
 /// .NET 8 stand-in for .NET 9's <c>System.Threading.Lock</c>, so <c>lock (_gate)</c> on a <c>Lock</c> field compiles
 /// for both targets: the C# compiler calls <see cref="EnterScope"/> for a type of this name, which takes a private monitor.
-/// Shared with the product's higher assemblies through InternalsVisibleTo.
+/// Each assembly that targets .NET 8 compiles its own copy (internal types are not shared across assemblies).
 /// </summary>
 internal sealed class Lock
 {

@@ -26,7 +26,9 @@ public sealed class ExecutionOptions
     /// <summary>The CPU defaults.</summary>
     public static ExecutionOptions Default { get; } = new();
 
-    internal void Validate()
+    /// <summary>Checks the values before any session is made.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A batch size below 1, a negative thread count or a negative device id, naming the property.</exception>
+    public void Validate()
     {
         if (BatchSize < 1)
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.VisionTransformers;
@@ -76,5 +77,16 @@ internal static class AttentionMath
         }
 
         Array.Copy(scratch, v, tokens);
+    }
+
+    /// <summary>One block's attention tensor as [N, heads, T, T] in the graph (heads folded into the batch are unfolded).</summary>
+    internal static string EmitHeads(GraphEmitter g, AttentionBlock block) =>
+        g.Reshape(block.Tensor, g.Int64s(-1, block.Heads, block.Tokens, block.Tokens));
+
+    /// <summary><see cref="PatchRow"/> in the graph: a class row [N, 1, T] → the patch tokens' values [N, h, w].</summary>
+    internal static string EmitPatchRow(GraphEmitter g, string classRow, TokenGrid grid)
+    {
+        var patches = g.Node("Slice", [classRow, g.Int64s(grid.PrefixTokens), g.Int64s(grid.PrefixTokens + (grid.Height * grid.Width)), g.Int64s(2)]);
+        return g.Reshape(patches, g.Int64s(-1, grid.Height, grid.Width));
     }
 }

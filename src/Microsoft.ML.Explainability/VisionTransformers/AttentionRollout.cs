@@ -1,6 +1,8 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
@@ -154,5 +156,45 @@ public static class AttentionRollout
                 fused[(i * tokens) + j] /= sum;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Compute"/> as ONNX nodes over the blocks' attention tensors, for the explanation compiler (float32
+    /// arithmetic, no discarding): the class row of Â_L·…·Â_1 over the patches, [N, h, w].
+    /// </summary>
+    /// <exception cref="ArgumentException">A discard ratio above 0 (its sort has no fixed-size graph form).</exception>
+    internal static string EmitMap(GraphEmitter g, IReadOnlyList<AttentionBlock> blocks, TokenGrid grid, HeadFusion fusion, double discardRatio, int classToken)
+    {
+        if (discardRatio > 0)
+        {
+            throw new ArgumentException("Attention rollout with a discard ratio above 0 is not compiled: discarding sorts each fused matrix, which has no fixed-size ONNX form; compile with DiscardRatio 0.", nameof(discardRatio));
+        }
+
+        int tokens = blocks[0].Tokens;
+        var eye = new double[tokens * tokens];
+        for (int i = 0; i < tokens; i++)
+        {
+            eye[(i * tokens) + i] = 1;
+        }
+
+        var identity = g.Constant(TensorElementType.Float, [tokens, tokens], eye);
+        string? row = null;
+        for (int b = blocks.Count - 1; b >= 0; b--)
+        {
+            var heads = AttentionMath.EmitHeads(g, blocks[b]);
+            var fused = fusion switch
+            {
+                HeadFusion.Max => g.ReduceMax(heads, [1], keepDims: false),
+                HeadFusion.Min => g.ReduceMin(heads, [1], keepDims: false),
+                _ => g.ReduceMean(heads, [1], keepDims: false),
+            };
+            var hat = g.Add(fused, identity);
+            hat = g.Div(hat, g.ReduceSum(hat, [2], keepDims: true));
+            row = row is null
+                ? g.Node("Slice", [hat, g.Int64s(classToken), g.Int64s(classToken + 1), g.Int64s(1)])
+                : g.Node("MatMul", [row, hat]);
+        }
+
+        return AttentionMath.EmitPatchRow(g, row!, grid);
     }
 }

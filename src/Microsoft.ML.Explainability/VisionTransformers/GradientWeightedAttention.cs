@@ -1,6 +1,8 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Explainability.VisionTransformers;
 
@@ -89,5 +91,27 @@ public static class GradientWeightedAttention
 
             mean[e] = sum / heads;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Compute"/> as ONNX nodes, for the explanation compiler (float32 arithmetic): with the attention tensors
+    /// and their gradients (<see cref="GradientModel.GradientOutput"/>) in the graph, the class row of
+    /// (I + Ā_L)·…·(I + Ā_1) over the patches, [N, h, w].
+    /// </summary>
+    internal static string EmitMap(GraphEmitter g, IReadOnlyList<AttentionBlock> blocks, TokenGrid grid, int classToken)
+    {
+        int tokens = blocks[0].Tokens;
+        var unit = new double[tokens];
+        unit[classToken] = 1;
+        var row = g.Constant(TensorElementType.Float, [1, 1, tokens], unit);
+        for (int b = blocks.Count - 1; b >= 0; b--)
+        {
+            var a = AttentionMath.EmitHeads(g, blocks[b]);
+            var gradient = AttentionMath.EmitHeads(g, blocks[b] with { Tensor = GradientModel.GradientOutput(blocks[b].Tensor) });
+            var mean = g.ReduceMean(g.Node("Relu", [g.Mul(a, gradient)]), [1], keepDims: false);
+            row = g.Add(row, g.Node("MatMul", [row, mean]));
+        }
+
+        return AttentionMath.EmitPatchRow(g, row, grid);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML.Explainability.Attribution;
 using Microsoft.ML.Explainability.Explainers;
+using Microsoft.ML.Explainability.Onnx;
 using Microsoft.ML.Explainability.Runtime;
 
 namespace Microsoft.ML.Explainability.VisionTransformers;
@@ -94,5 +95,28 @@ public static class TransformerLrp
         }
 
         return new FloatTensor(map.Select(v => (float)v).ToArray(), n, h, w);
+    }
+
+    /// <summary>
+    /// <see cref="PatchMap"/> as ONNX nodes, for the explanation compiler: relevance tokens [N, T, C] or an image
+    /// [N, C, H, W] whose H and W are multiples of the grid's → [N, h, w].
+    /// </summary>
+    /// <exception cref="ArgumentException">An image whose size is not a multiple of the grid (its uneven patches have no reshape form).</exception>
+    internal static string EmitPatchMap(GraphEmitter g, string relevance, IReadOnlyList<long> shape, TokenGrid grid)
+    {
+        int cells = grid.Height * grid.Width;
+        if (shape.Count == 3)
+        {
+            var patches = g.Node("Slice", [relevance, g.Int64s(grid.PrefixTokens), g.Int64s(grid.PrefixTokens + cells), g.Int64s(1)]);
+            return g.Reshape(g.ReduceSum(patches, [2], keepDims: false), g.Int64s(-1, grid.Height, grid.Width));
+        }
+
+        if (shape.Count != 4 || shape[2] % grid.Height != 0 || shape[3] % grid.Width != 0)
+        {
+            throw new ArgumentException($"Relevance [{string.Join(", ", shape)}] is not tokens nor an image whose size is a multiple of the {grid.Height}×{grid.Width} grid; it is not compiled.", nameof(shape));
+        }
+
+        var blocks = g.Reshape(relevance, g.Int64s(-1, shape[1], grid.Height, shape[2] / grid.Height, grid.Width, shape[3] / grid.Width));
+        return g.ReduceSum(blocks, [1, 3, 5], keepDims: false);
     }
 }

@@ -59,12 +59,17 @@ public sealed class ExplanationCompilerTests
         Assert.IsTrue(expected.Values.Data.Any(v => v != 0) || method == ExplanationMethods.VarGrad, $"{name}: a non-trivial explanation");
     }
 
-    /// <summary>The power iteration of compiled Eigen-CAM, including the sign rule, on other architectures than the CNN.</summary>
+    /// <summary>The power iteration of compiled Eigen-CAM (with the sign rule), FullGrad's bias layers (Conv and BatchNormalization), FEM's masks and Shapley-CAM's second-order graph (non-zero H·A through GELU and softmax) on other architectures than the CNN.</summary>
     [TestMethod]
     [DataRow("fmnist_resnet.onnx", "eigen-cam")]
     [DataRow("fmnist_resnet.onnx", "eigen-grad-cam")]
     [DataRow("fmnist_mobilenet.onnx", "eigen-cam")]
     [DataRow("fmnist_deit.onnx", "grad-cam-plus-plus")]
+    [DataRow("fmnist_resnet.onnx", "full-grad")]
+    [DataRow("fmnist_mobilenet.onnx", "full-grad")]
+    [DataRow("fmnist_resnet.onnx", "fem")]
+    [DataRow("fmnist_deit.onnx", "shapley-cam")]
+    [DataRow("fmnist_mobilenet.onnx", "shapley-cam")]
     public void Compiled_cams_reproduce_the_library_on_other_architectures(string modelName, string name)
     {
         var method = ExplanationMethods.Find(name);

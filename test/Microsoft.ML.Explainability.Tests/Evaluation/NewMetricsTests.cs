@@ -257,7 +257,7 @@ public sealed class NewMetricsTests
 
         CollectionAssert.AreEqual(new[] { 1.0, 1, 1 }, Axiomatic.InputInvariance(Linear.Model, images, Gradient(Linear.Model, images), Gradient));
         CollectionAssert.AreEqual(new[] { 0.0, 0, 0 }, Axiomatic.InputInvariance(Linear.Model, images, InputTimesGradient(Linear.Model, images), InputTimesGradient));
-        using var shifted = new ModelScorer(Axiomatic.ShiftedInput(Linear.Model, -1));
+        using var shifted = new ModelScorer(ModelComposition.WithInputOffset(Linear.Model, -1));
         var shiftedInputs = new FloatTensor(images.Data.Select(v => v - 1).ToArray(), images.Shape);
         Assert.AreEqual(Linear.Logit(images.Row(1), targets[1]), shifted.Scores(shiftedInputs, targets, ScoreKind.Logit)[1], 1e-3, "f̃(x − 1) = f(x)");
     }
