@@ -15,7 +15,9 @@ namespace Microsoft.ML.Explainability.ZooBenchmarks;
 /// integrated gradients with 32 steps on one image (its 32 path points are one batch of 32, as the library runs them).
 /// Every benchmark reports ms per image (OperationsPerInvoke), so the Ratio column is the method's cost per image ÷
 /// inference per image. Issue 11 targets on every CNN: Grad-CAM ≤ 1.15×, saliency and Guided Backprop ≤ 2.3×,
-/// LRP EpsilonPlus ≤ 3.3×, IG-32 ≤ 70×.
+/// LRP EpsilonPlus ≤ 3.3×, IG-32 ≤ 70×. Issue 16 adds Shapley-CAM (target ≤ 3.5×: forward, backward and the
+/// reverse-over-reverse H·A) and Grad-CAM over two target layers (<see cref="MethodGraphs.TwoLayers"/>: one backward
+/// pass to both, the maps averaged as pytorch-grad-cam does).
 /// </summary>
 /// <remarks>
 /// A short in-process job (1 warm-up, 3 measured invocations each, see Program.cs): the zoo runs in about half an
@@ -51,6 +53,16 @@ public class ZooBenchmarks
     [GlobalSetup(Target = nameof(GradCam))]
     public void SetupGradCam() => Use(new CamExplainer(Common(), new CamOptions { Method = ExplanationMethods.GradCam, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Maps.Data[0]);
 
+    [GlobalSetup(Target = nameof(ShapleyCam))]
+    public void SetupShapleyCam() => Use(new CamExplainer(Common(), new CamOptions { Method = ExplanationMethods.ShapleyCam, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Maps.Data[0]);
+
+    [GlobalSetup(Target = nameof(GradCamTwoLayers))]
+    public void SetupGradCamTwoLayers()
+    {
+        var model = Common();
+        Use(new CamExplainer(model, new CamOptions { Method = ExplanationMethods.GradCam, TargetLayers = MethodGraphs.TwoLayers(model), Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Maps.Data[0]);
+    }
+
     [GlobalSetup(Target = nameof(Saliency))]
     public void SetupSaliency() => Use(new GradientExplainer(Common(), new GradientOptions { Method = GradientMethod.Saliency, Execution = ZooModels.Execution() }), e => e.Explain(_input, _seed).Attributions.Data[0]);
 
@@ -79,6 +91,12 @@ public class ZooBenchmarks
 
     [Benchmark(OperationsPerInvoke = ZooModels.Batch, Description = "Grad-CAM")]
     public float GradCam() => _explain();
+
+    [Benchmark(OperationsPerInvoke = ZooModels.Batch, Description = "Shapley-CAM")]
+    public float ShapleyCam() => _explain();
+
+    [Benchmark(OperationsPerInvoke = ZooModels.Batch, Description = "Grad-CAM, 2 layers")]
+    public float GradCamTwoLayers() => _explain();
 
     [Benchmark(OperationsPerInvoke = ZooModels.Batch, Description = "saliency")]
     public float Saliency() => _explain();

@@ -12,19 +12,21 @@ namespace Microsoft.ML.Explainability.ZooBenchmarks;
 /// explainers run (<see cref="MethodGraphs"/>) and the plain forward pass are run alternately, N rounds, each in its
 /// own ONNX Runtime session (batch 8, 2 intra-op threads, all optimisations, thread-pool spinning off), and the
 /// medians of process CPU time and of wall time give each method's cost per image ÷ inference per image. IG-32 is
-/// the saliency graph on one batch of 32 path points (one image), as the library runs it. The C# work around the
+/// the saliency graph on one batch of 32 path points (one image), as the library runs it. Shapley-CAM is forward,
+/// backward and the reverse-over-reverse H·A at the automatic layer (issue 16's target ≤ 3.5×); "Grad-CAM, 2 layers" is
+/// one backward pass to <see cref="MethodGraphs.TwoLayers"/>. The C# work around the
 /// sessions (CAM weighting, IG's path and sum) is not included; the BenchmarkDotNet table (<c>bench</c>) includes it.
 /// </summary>
 public static class ZooTable
 {
-    private static readonly string[] Columns = ["gradcam", "saliency", "guided", "lrp", "ig32"];
+    private static readonly string[] Columns = ["gradcam", "saliency", "guided", "lrp", "ig32", "shapley", "gradcam2"];
 
     public static int Run(string[] args)
     {
         int i = Array.IndexOf(args, "--rounds");
         int rounds = i >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 3;
-        Console.WriteLine("| model | inference ms/img (wall) | Grad-CAM | saliency | Guided Backprop | LRP EpsilonPlus | IG-32 |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| model | inference ms/img (wall) | Grad-CAM | saliency | Guided Backprop | LRP EpsilonPlus | IG-32 | Shapley-CAM | Grad-CAM, 2 layers |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var name in ZooModels.Names)
         {
             var model = ZooModels.Load(name);

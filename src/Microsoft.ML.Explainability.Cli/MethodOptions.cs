@@ -9,7 +9,14 @@ namespace Microsoft.ML.Explainability.Cli;
 /// </summary>
 internal sealed record MethodOptions
 {
-    public string? Layer { get; init; }
+    /// <summary>The target layers (<c>--layer</c>, repeatable); empty: the automatic choice.</summary>
+    public IReadOnlyList<string> Layers { get; init; } = [];
+
+    /// <summary>CAM: <c>--eigen-smooth</c>.</summary>
+    public bool EigenSmooth { get; init; }
+
+    /// <summary>CAM: <c>--aug-smooth</c>.</summary>
+    public bool AugSmooth { get; init; }
 
     /// <summary>The target layer's layout (<c>--layout</c>); null: inferred from the graph.</summary>
     public LayerLayout? Layout { get; init; }

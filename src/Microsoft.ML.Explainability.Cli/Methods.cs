@@ -50,6 +50,11 @@ internal static class Methods
             throw RawRefused(method);
         }
 
+        if (options.Raw && options.Layers.Count > 1)
+        {
+            throw new CliException(ExitCodes.Usage, $"--raw writes one layer-resolution map per row; with {options.Layers.Count} --layer options the layers' maps differ in size. Give one --layer with --raw.");
+        }
+
         Explanation explanation;
         using (var explainer = method.CreateExplainer(model, options.ToSettings(method, batch)))
         {
@@ -98,7 +103,10 @@ internal static class Methods
         var (baseline, baselineValue) = Baseline(options.Baseline, batch);
         return new MethodSettings
         {
-            TargetLayer = options.Layer,
+            TargetLayer = options.Layers.Count == 1 ? options.Layers[0] : null,
+            TargetLayers = options.Layers.Count > 1 ? options.Layers : null,
+            EigenSmooth = options.EigenSmooth ? true : null,
+            AugSmooth = options.AugSmooth ? true : null,
             Layout = options.Layout,
             ExplainedInput = options.ExplainedInput,
             AblationFill = options.AblationFill,

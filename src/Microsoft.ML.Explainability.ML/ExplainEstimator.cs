@@ -26,6 +26,9 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
             s.ExtraInputColumns = options.ExtraInputColumns.Count == 0 ? null : new Dictionary<string, string>(options.ExtraInputColumns, StringComparer.Ordinal);
             s.AblationFill = options.AblationFill;
             s.GuidedGradCamConvention = options.GuidedGradCamConvention;
+            s.TargetLayers = options.TargetLayers?.ToArray();
+            s.EigenSmooth = options.EigenSmooth;
+            s.AugSmooth = options.AugSmooth;
             s.Reduction = options.Reduction;
             s.Absolute = options.Absolute;
             s.Samples = options.Samples;
@@ -73,6 +76,19 @@ public sealed class ExplainEstimator : IEstimator<ExplainTransformer>
 
         /// <summary>Guided Grad-CAM: pytorch-grad-cam's convention (null, the default) or Captum's.</summary>
         public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; set; }
+
+        /// <summary>
+        /// CAM methods: several target layers whose maps are combined (the mean of the normalised per-layer maps, or their
+        /// product for RefineCAM; <see cref="Explainability.Cam.CamOptions.TargetLayers"/>); give this or
+        /// <see cref="TargetLayer"/>. The raw map column holds the first layer's map.
+        /// </summary>
+        public IReadOnlyList<string>? TargetLayers { get; set; }
+
+        /// <summary>CAM methods: pytorch-grad-cam's eigen_smooth (<see cref="Explainability.Cam.CamOptions.EigenSmooth"/>). Default false.</summary>
+        public bool EigenSmooth { get; set; }
+
+        /// <summary>CAM methods: pytorch-grad-cam's aug_smooth (<see cref="Explainability.Cam.CamOptions.AugSmooth"/>). Default false.</summary>
+        public bool AugSmooth { get; set; }
 
         /// <summary>CAM, FullGrad and attention methods: optional column with the raw map at the layer's (or patch grid's) resolution [h, w].</summary>
         public string? RawMapColumnName { get; set; }

@@ -52,6 +52,9 @@ internal sealed class ExplainSettings
     public double[]? Low { get; set; }
 
     public double[]? High { get; set; }
+
+    /// <summary>CAM: several target layers (null: <see cref="TargetLayer"/>).</summary>
+    public string[]? TargetLayers { get; set; }
 #pragma warning restore CA1819
 
     public string? TargetColumnName { get; set; }
@@ -79,6 +82,12 @@ internal sealed class ExplainSettings
 
     /// <summary>Guided Grad-CAM's convention; null: the method's default (pytorch-grad-cam's).</summary>
     public Cam.GuidedGradCamConvention? GuidedGradCamConvention { get; set; }
+
+    /// <summary>CAM: pytorch-grad-cam's eigen_smooth.</summary>
+    public bool EigenSmooth { get; set; }
+
+    /// <summary>CAM: pytorch-grad-cam's aug_smooth.</summary>
+    public bool AugSmooth { get; set; }
 
     public ChannelReduction? Reduction { get; set; }
 
@@ -180,6 +189,9 @@ internal sealed class ExplainSettings
     public MethodSettings MethodSettings => new()
     {
         TargetLayer = TargetLayer,
+        TargetLayers = TargetLayers,
+        EigenSmooth = EigenSmooth,
+        AugSmooth = AugSmooth,
         Output = ModelOutputName,
         ExplainedInput = ExplainedInput,
         AblationFill = AblationFill,

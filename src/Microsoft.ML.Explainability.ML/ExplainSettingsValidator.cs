@@ -43,6 +43,11 @@ internal static class ExplainSettingsValidator
             throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"Masks is {settings.Masks}: it must be at most {limits.MaxSamples} (ExplainLimits.MaxSamples; raise the limit explicitly for more)."));
         }
 
+        if (settings.TargetLayers is { } layers && (layers.Length > limits.MaxSamples || layers.Any(string.IsNullOrWhiteSpace) || (layers.Length > 0 && settings.TargetLayer is not null)))
+        {
+            throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"TargetLayers holds {layers.Length} names: each must be a tensor name, at most {limits.MaxSamples} (ExplainLimits.MaxSamples), and not together with TargetLayer."));
+        }
+
         if (settings.BaselineValue is { } baselineValue && !float.IsFinite(baselineValue))
         {
             throw OutOfRange(string.Create(CultureInfo.InvariantCulture, $"BaselineValue is {baselineValue}: it must be finite."));

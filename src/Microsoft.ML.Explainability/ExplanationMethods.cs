@@ -113,6 +113,20 @@ public static class ExplanationMethods
     /// </summary>
     public static readonly ExplanationMethod ShapleyCam = Weighting("shapley-cam", "Shapley-CAM", "Cai et al., CAMs as Shapley Value-based Explainers, arXiv 2025", "weights = mean of (G - H*A/2), H*A by reverse over reverse", () => new ShapleyCamWeighting(), null, MethodNeeds.Gradients | MethodNeeds.SecondOrder);
 
+    /// <summary>
+    /// Seg-Eigen-CAM (Chung &amp; Ying, "Seg-Eigen-CAM: Eigen-Value-Based Visual Explanations for Semantic Segmentation
+    /// Models", Applied Sciences 15(13), 7562, 2025; pytorch-grad-cam's SegEigenCAM): W = |G| ⊙ A as an (h·w)×C matrix,
+    /// columns centred, projected on its first right singular vector, flipped when |min| &gt; |max| (Eq. 13).
+    /// </summary>
+    public static readonly ExplanationMethod SegEigenCam = Weighting("seg-eigen-cam", "Seg-Eigen-CAM", "Chung & Ying, Seg-Eigen-CAM, Applied Sciences 2025", "sign-corrected first principal component of |G| * A", () => new SegEigenCamWeighting());
+
+    /// <summary>
+    /// RefineCAM (Domeniconi, Stramiglio, Lombardi &amp; Salti, "How to Evaluate and Refine your CAM", arXiv:2605.14641,
+    /// 2026; pytorch-grad-cam's RefineCAM with its default base, Grad-CAM++): the product over the target layers
+    /// (<see cref="CamOptions.TargetLayers"/>) of each layer's normalised Grad-CAM++ map at the input's resolution, min-max normalised.
+    /// </summary>
+    public static readonly ExplanationMethod RefineCam = Weighting("refine-cam", "RefineCAM", "Domeniconi et al., How to Evaluate and Refine your CAM, arXiv 2026", "product over target layers of Grad-CAM++ maps", () => new RefineCamWeighting());
+
     /// <summary>FullGrad (Srinivas &amp; Fleuret, "Full-Gradient Representation for Neural Network Visualization", NeurIPS 2019): |x ⊙ ∂y/∂x| plus every layer's |b ⊙ ∂y/∂b| maps, each normalised and resized, summed.</summary>
     public static readonly ExplanationMethod FullGrad = new("full-grad", "FullGrad", MethodFamily.Gradient, ExplanationLayout.Map, typeof(FullGradOptions), MethodNeeds.Gradients, "Srinivas & Fleuret, Full-Gradient Representation, NeurIPS 2019", "input-gradient and bias-gradient maps", null,
         (m, model, s) => new Attribution.FullGrad(model, new FullGradOptions { Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution }));
@@ -151,7 +165,7 @@ public static class ExplanationMethods
 
     /// <summary>Guided Grad-CAM (Selvaraju et al., ICCV 2017): Guided Backpropagation ⊙ the Grad-CAM map upsampled to the input.</summary>
     public static readonly ExplanationMethod GuidedGradCam = new("guided-grad-cam", "Guided Grad-CAM", MethodFamily.ModifiedRelu, ExplanationLayout.InputAttribution, typeof(CamOptions), MethodNeeds.Gradients | MethodNeeds.TargetLayer, "Selvaraju et al., Grad-CAM, ICCV 2017", "Guided Backprop * Grad-CAM", null,
-        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, GuidedGradCamConvention = s.GuidedGradCamConvention ?? new CamOptions().GuidedGradCamConvention }));
+        (m, model, s) => new Cam.GuidedGradCam(model, new CamOptions { TargetLayer = SingleTargetLayer(s, m), Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, GuidedGradCamConvention = s.GuidedGradCamConvention ?? new CamOptions().GuidedGradCamConvention }));
 
     /// <summary>Occlusion (Zeiler &amp; Fergus, ECCV 2014): the score drop when a sliding window is replaced by a baseline, averaged over the windows covering each element.</summary>
     public static readonly ExplanationMethod Occlusion = new("occlusion", "Occlusion", MethodFamily.Perturbation, ExplanationLayout.InputAttribution, typeof(OcclusionOptions), MethodNeeds.ForwardPasses, "Zeiler & Fergus, Visualizing and Understanding Convolutional Networks, ECCV 2014", "score drop under sliding occluding windows", "it needs one forward pass per window position",
@@ -204,9 +218,23 @@ public static class ExplanationMethods
     public static ExplanationMethod? TryFind(string? name) =>
         All.FirstOrDefault(m => string.Equals(m.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The one target layer of a method that takes a single layer (Guided Grad-CAM), or null for the automatic choice.</summary>
+    /// <exception cref="ArgumentException">Several layers are given.</exception>
+    internal static string? SingleTargetLayer(MethodSettings settings, ExplanationMethod method) =>
+        TargetLayers.Names(settings.TargetLayer, settings.TargetLayers) switch
+        {
+            [] => null,
+            [var one] => one,
+            var several => throw new ArgumentException($"{method.DisplayName} takes one target layer; {several.Count} were given ({string.Join(", ", several)}).", nameof(settings)),
+        };
+
     private static ExplanationMethod Weighting(string name, string displayName, string paper, string summary, Func<CamWeighting> weighting, string? notCompilable = null, MethodNeeds needs = MethodNeeds.Gradients) =>
         new(name, displayName, MethodFamily.Cam, ExplanationLayout.Map, typeof(CamOptions), MethodNeeds.TargetLayer | needs, paper, summary, notCompilable,
-            (m, model, s) => new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, Samples = s.Samples, NoiseLevel = s.NoiseLevel, Seed = s.Seed ?? 0, AblationFill = s.AblationFill ?? new CamOptions().AblationFill }),
+            (m, model, s) =>
+            {
+                var d = new CamOptions();
+                return new CamExplainer(model, new CamOptions { Method = m, TargetLayer = s.TargetLayer, TargetLayers = s.TargetLayers, Layout = s.Layout, Output = s.Output, ExplainedInput = s.ExplainedInput, Execution = s.Execution, Samples = s.Samples, NoiseLevel = s.NoiseLevel, Seed = s.Seed ?? d.Seed, EigenSmooth = s.EigenSmooth ?? d.EigenSmooth, AugSmooth = s.AugSmooth ?? d.AugSmooth, AblationFill = s.AblationFill ?? d.AblationFill });
+            },
             weighting);
 
     private static ExplanationMethod InputGradient(string name, string displayName, string paper, string summary, GradientMethod method, bool absolute, string? notCompilable) =>

@@ -58,6 +58,32 @@ public sealed class ExplainCommandTests
     }
 
     [TestMethod]
+    public void Repeated_layer_options_and_the_smoothing_flags_reach_the_library()
+    {
+        var folder = Tool.TempFolder("explain-layers");
+        var batch = Tool.Batch(2);
+        var input = Tool.SaveNpy(folder, "batch.npy", batch);
+        var model = OnnxModel.Load(Tool.Model("fmnist_cnn.onnx"));
+        var automatic = TargetLayers.Automatic(model);
+        var finer = TargetLayers.List(model).Last(l => l.Height > automatic.Height);
+        var output = Path.Combine(folder, "maps.npy");
+
+        var run = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "refine-cam", "--layer", finer.Name, "--layer", automatic.Name, "--eigen-smooth", "--aug-smooth", "--output", output);
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        using var cam = new CamExplainer(model, new CamOptions { Method = ExplanationMethods.RefineCam, TargetLayers = [finer.Name, automatic.Name], EigenSmooth = true, AugSmooth = true });
+        CollectionAssert.AreEqual(cam.Explain(batch).Maps.Data, Npy.ReadFloats(output, 3).Data);
+
+        var raw = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "grad-cam", "--layer", finer.Name, "--layer", automatic.Name, "--raw", "--output", Path.Combine(folder, "raw.npy"));
+        Assert.AreNotEqual(0, raw.ExitCode);
+        StringAssert.Contains(raw.ToString(), "--raw");
+        var eigen = Tool.Run("explain", "--model", Tool.Model("fmnist_cnn.onnx"), "--input", input, "--method", "eigen-cam", "--eigen-smooth", "--output", Path.Combine(folder, "eigen.npy"));
+        Assert.AreNotEqual(0, eigen.ExitCode);
+        StringAssert.Contains(eigen.ToString(), "EigenSmooth");
+        Assert.IsFalse(File.Exists(Path.Combine(folder, "eigen.npy")));
+    }
+
+    [TestMethod]
     public void Input_attribution_methods_write_N_by_C_by_H_by_W()
     {
         var folder = Tool.TempFolder("explain-input");

@@ -105,6 +105,29 @@ public sealed class RegistryEstimatorTests
     }
 
     [TestMethod]
+    public void Several_target_layers_and_the_smoothing_options_are_saved_and_explain_as_the_library()
+    {
+        var cnn = Onnx.OnnxModel.Load(TestData.CnnPath);
+        var automatic = TargetLayers.Automatic(cnn);
+        var finer = TargetLayers.List(cnn).Last(l => l.Height > automatic.Height);
+        var saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.RefineCam, TargetLayers = [finer.Name, automatic.Name], EigenSmooth = true, AugSmooth = true, BatchSize = 4 });
+        var json = JsonNode.Parse(Entry(saved, "part1/settings.json"))!.AsObject();
+        CollectionAssert.AreEqual(new[] { finer.Name, automatic.Name }, json["TargetLayers"]!.AsArray().Select(n => (string)n!).ToArray());
+        Assert.IsTrue((bool)json["EigenSmooth"]! && (bool)json["AugSmooth"]!);
+
+        var ml = new MLContext(seed: 0);
+        var data = SavedPipelines.Data(ml, 2);
+        var maps = PipelineTests.Read(ml.Model.LoadWithExplainers(new MemoryStream(saved), out _).Transform(data), "Saliency");
+        var rows = data.GetColumn<float[]>("Input").ToArray();
+        using var cam = new Cam.CamExplainer(cnn, new Cam.CamOptions { Method = ExplanationMethods.RefineCam, TargetLayers = [finer.Name, automatic.Name], EigenSmooth = true, AugSmooth = true });
+        var expected = cam.Explain(new Runtime.FloatTensor([.. rows.SelectMany(r => r)], 2, 1, 28, 28)).Maps;
+        for (int r = 0; r < 2; r++)
+        {
+            CollectionAssert.AreEqual(expected.Row(r).ToArray(), maps[r], $"row {r}");
+        }
+    }
+
+    [TestMethod]
     public void Settings_store_registry_names_and_version_1_files_still_load()
     {
         var saved = SavedPipelines.Save(new ExplainEstimator.Options { ModelFile = TestData.CnnPath, Method = ExplanationMethods.Lrp, Composite = LrpComposites.EpsilonAlpha2Beta1, BatchSize = 4 });

@@ -81,7 +81,7 @@ internal static class AblateCommand
             var study = new AblationOptions
             {
                 Method = cam,
-                DefaultLayer = result.GetValue(options.Layer),
+                DefaultLayer = options.SingleLayer(result, "ablate"),
                 Layers = result.GetValue(layers) is { Length: > 0 } names ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null,
                 VaryLayer = factorList.Contains("layer"),
                 VaryMapRelu = factorList.Contains("relu"),

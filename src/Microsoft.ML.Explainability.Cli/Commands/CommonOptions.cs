@@ -48,7 +48,11 @@ internal sealed class CommonOptions
 
     public Option<bool> Grayscale { get; } = new("--grayscale") { Description = "Images: convert to grey (automatic for 1-channel models)." };
 
-    public Option<string> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); default: the automatic choice." };
+    public Option<string[]> Layer { get; } = new("--layer", "-l") { Description = "CAM target layer (a tensor name; see `layers`); repeat it for several layers, whose maps are combined (mean, or product for refine-cam); default: the automatic choice." };
+
+    public Option<bool> EigenSmooth { get; } = new("--eigen-smooth") { Description = "CAM: pytorch-grad-cam's eigen_smooth — the first principal component of the weighted activations instead of their sum over channels." };
+
+    public Option<bool> AugSmooth { get; } = new("--aug-smooth") { Description = "CAM: pytorch-grad-cam's aug_smooth — the mean map over horizontal flips × input multiplied by 0.9, 1, 1.1." };
 
     public Option<string> Layout { get; } = new("--layout") { Description = "CAM target layer's layout: nchw ([N, C, h, w]), nhwc ([N, h, w, C]) or tokens ([N, T, C]); default: inferred from the graph (see `layers`)." };
 
@@ -116,7 +120,7 @@ internal sealed class CommonOptions
     /// <param name="withTargets">Whether the command takes <c>--target-kind</c> and its parameters (evaluate does not: its metrics score the class output).</param>
     public void AddMethodOptions(Command command, bool withTargets = true)
     {
-        foreach (var option in new Option[] { Layer, Layout, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize, AblationFill }.Concat(withTargets ? TargetOptions : []))
+        foreach (var option in new Option[] { Layer, Layout, EigenSmooth, AugSmooth, Steps, Baseline, Samples, Noise, Seed, Composite, Low, High, Window, Stride, Masks, BatchSize, AblationFill }.Concat(withTargets ? TargetOptions : []))
         {
             command.Options.Add(option);
         }
@@ -155,8 +159,10 @@ internal sealed class CommonOptions
 
         return new MethodOptions
         {
-            Layer = result.GetValue(Layer),
+            Layers = result.GetValue(Layer) ?? [],
             Layout = ParseLayout(result),
+            EigenSmooth = result.GetValue(EigenSmooth),
+            AugSmooth = result.GetValue(AugSmooth),
             Raw = raw,
             Steps = steps,
             Baseline = result.GetValue(Baseline),
@@ -305,6 +311,15 @@ internal sealed class CommonOptions
             ? new ReferenceBox(values[0], values[1], values[2], values[3], label)
             : throw new CliException(ExitCodes.Usage, $"--box '{text}' is not x1,y1,x2,y2.");
     }
+
+    /// <summary>The one <c>--layer</c> of a command that takes a single target layer, or null when it is not given.</summary>
+    public string? SingleLayer(ParseResult result, string command) =>
+        result.GetValue(Layer) switch
+        {
+            null or [] => null,
+            [var one] => one,
+            var several => throw new CliException(ExitCodes.Usage, $"'{command}' takes one --layer; {several.Length} were given ({string.Join(", ", several)})."),
+        };
 
     /// <summary>The layout of <c>--layout</c>, or null when it is not given.</summary>
     public LayerLayout? ParseLayout(ParseResult result)

@@ -26,6 +26,8 @@ internal static class CompileCommand
         command.Options.Add(method);
         command.Options.Add(options.Layer);
         command.Options.Add(options.Layout);
+        command.Options.Add(options.EigenSmooth);
+        command.Options.Add(options.AugSmooth);
         command.Options.Add(outputOption);
         command.Options.Add(perChannel);
         command.Options.Add(requiredTargets);
@@ -60,7 +62,9 @@ internal static class CompileCommand
             var high = ImageOptions.ParseFloats(result.GetValue(options.High), "--high");
             var settings = new MethodSettings
             {
-                TargetLayer = result.GetValue(options.Layer),
+                TargetLayers = result.GetValue(options.Layer),
+                EigenSmooth = result.GetValue(options.EigenSmooth) ? true : null,
+                AugSmooth = result.GetValue(options.AugSmooth) ? true : null,
                 Layout = options.ParseLayout(result),
                 ExplainedInput = model.Input,
                 GuidedGradCamConvention = CommonOptions.ParseConvention(result.GetValue(options.Convention)),

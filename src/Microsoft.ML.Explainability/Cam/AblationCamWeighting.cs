@@ -24,7 +24,7 @@ internal sealed class AblationCamWeighting : CamWeighting
 
     public override FloatTensor RawMaps(CamBatch batch)
     {
-        var ablation = batch.Sessions.Get("ablation", () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer, batch.Options.AblationFill), [batch.Model.Output], batch.Execution));
+        var ablation = batch.Sessions.Get("ablation:" + batch.Layer.Name, () => new ForwardRunner(BuildModel(batch.Model.Prepared, batch.Layer, batch.Options.AblationFill), [batch.Model.Output], batch.Execution));
         return WeightedSums(batch, Compute(ablation, batch.Inputs, batch.Model.Output, batch.Input, batch.Layer, batch.Scores, batch.Targets, batch.Seed, batch.Execution.BatchSize, batch.Cancellation));
     }
 

@@ -61,7 +61,6 @@ internal sealed class CamBatch
     /// <summary>The target score of each row on the unmodified input.</summary>
     public float[] Scores => ExplainedModel.Scores(Outputs, Targets, Seed);
 
-    /// <summary>A forward runner over the prepared model returning the explained output and the layer (shared by forward-pass weightings).</summary>
-    public ForwardRunner Forward() =>
-        Sessions.Get("forward", () => new ForwardRunner(Model.Prepared, [Model.Output, Layer.Name], Execution));
+    /// <summary>The explainer's forward runner over the prepared model, returning the explained output and every target layer (shared by forward-pass weightings).</summary>
+    public required Func<ForwardRunner> Forward { get; init; }
 }

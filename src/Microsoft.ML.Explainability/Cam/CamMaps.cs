@@ -58,7 +58,7 @@ public static class CamMaps
         for (int r = 0; r < n; r++)
         {
             var wr = weights.Row(r).ToArray().Select(v => (double)v).ToArray();
-            CamWeighting.WeightedSum(activations.Row(r), wr, c, h * w, result.AsSpan(r * h * w, h * w));
+            CamWeighting.SumWeighted(activations.Row(r), wr, c, h * w, result.AsSpan(r * h * w, h * w));
         }
 
         return new FloatTensor(result, n, h, w);
@@ -76,25 +76,63 @@ public static class CamMaps
     public static FloatTensor PostProcess(FloatTensor raw, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        return Aggregate([raw], height, width, LayerAggregation.Mean);
+    }
+
+    /// <summary>
+    /// The maps of a CAM over several target layers from each layer's raw maps [N, hₗ, wₗ] (rows aligned), as
+    /// pytorch-grad-cam combines them. <see cref="LayerAggregation.Mean"/> (<c>compute_cam_per_layer</c> and
+    /// <c>aggregate_multi_layers</c>): per layer ReLU, min-max (1e-7) and bilinear half-pixel resize to
+    /// <paramref name="height"/>×<paramref name="width"/>; then ReLU, the mean over layers, min-max.
+    /// <see cref="LayerAggregation.Product"/> (RefineCAM): per layer the single-layer result (<see cref="PostProcess"/>);
+    /// then the product over layers, min-max. One layer under Mean is <see cref="PostProcess"/>.
+    /// </summary>
+    internal static FloatTensor Aggregate(IReadOnlyList<FloatTensor> raw, int height, int width, LayerAggregation aggregation)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        if (raw.Rank != 3)
+        ArgumentOutOfRangeException.ThrowIfZero(raw.Count, nameof(raw));
+        foreach (var layer in raw)
         {
-            throw new ArgumentException($"Raw maps must be [N, h, w]; got {raw.ShapeText}.", nameof(raw));
+            if (layer.Rank != 3 || layer.BatchSize != raw[0].BatchSize)
+            {
+                throw new ArgumentException($"Raw maps must be [N, h, w] with the same N for every layer; got {string.Join(", ", raw.Select(r => r.ShapeText))}.", nameof(raw));
+            }
         }
 
-        int n = raw.BatchSize, h = (int)raw.Shape[1], w = (int)raw.Shape[2];
-        var result = new float[n * height * width];
-        var scratch = new float[h * w];
+        int n = raw[0].BatchSize, plane = height * width;
+        var result = new float[n * plane];
+        var combined = new double[plane];
+        var target = new float[plane];
         for (int r = 0; r < n; r++)
         {
-            raw.Row(r).CopyTo(scratch);
-            ImageOps.Relu(scratch);
-            ImageOps.MinMax(scratch);
-            var target = result.AsSpan(r * height * width, height * width);
-            ImageOps.ResizeHalfPixel(scratch, h, w, target, height, width);
-            ImageOps.Relu(target);
-            ImageOps.MinMax(target);
+            Array.Fill(combined, aggregation == LayerAggregation.Product ? 1.0 : 0.0);
+            foreach (var layer in raw)
+            {
+                int h = (int)layer.Shape[1], w = (int)layer.Shape[2];
+                var scratch = layer.Row(r).ToArray();
+                ImageOps.Relu(scratch);
+                ImageOps.MinMax(scratch);
+                ImageOps.ResizeHalfPixel(scratch, h, w, target, height, width);
+                if (aggregation == LayerAggregation.Product)
+                {
+                    ImageOps.Relu(target);
+                    ImageOps.MinMax(target);
+                }
+
+                for (int p = 0; p < plane; p++)
+                {
+                    combined[p] = aggregation == LayerAggregation.Product ? combined[p] * target[p] : combined[p] + Math.Max(target[p], 0);
+                }
+            }
+
+            var map = result.AsSpan(r * plane, plane);
+            for (int p = 0; p < plane; p++)
+            {
+                map[p] = aggregation == LayerAggregation.Product ? (float)combined[p] : (float)(combined[p] / raw.Count);
+            }
+
+            ImageOps.MinMax(map);
         }
 
         return new FloatTensor(result, n, height, width);
@@ -135,11 +173,22 @@ public static class CamMaps
     /// <see cref="PostProcess"/> as ONNX nodes, for the explanation compiler: raw [N, h, w] → [N, H, W] by ReLU, min-max
     /// (1e-7), ONNX <c>Resize</c> linear with half-pixel centres (the taps of <c>ImageOps.ResizeHalfPixel</c>), ReLU, min-max.
     /// </summary>
-    internal static string EmitPostProcess(GraphEmitter g, string raw, long height, long width)
+    internal static string EmitPostProcess(GraphEmitter g, string raw, long height, long width) =>
+        EmitAggregate(g, [raw], height, width, LayerAggregation.Mean);
+
+    /// <summary><see cref="Aggregate"/> as ONNX nodes: each layer's raw [N, hₗ, wₗ] → [N, H, W].</summary>
+    internal static string EmitAggregate(GraphEmitter g, IReadOnlyList<string> raw, long height, long width, LayerAggregation aggregation)
     {
-        var normalised = EmitMinMax(g, g.Node("Relu", [raw]), [1, 2]);
-        var resized = EmitResize(g, g.Unsqueeze(normalised, [1]), height, width);
-        return g.Squeeze(EmitMinMax(g, g.Node("Relu", [resized]), [2, 3]), [1]);
+        string? combined = null;
+        foreach (var layer in raw)
+        {
+            var resized = EmitResize(g, g.Unsqueeze(EmitMinMax(g, g.Node("Relu", [layer]), [1, 2]), [1]), height, width);
+            var scaled = aggregation == LayerAggregation.Product ? EmitMinMax(g, g.Node("Relu", [resized]), [2, 3]) : g.Node("Relu", [resized]);
+            combined = combined is null ? scaled : aggregation == LayerAggregation.Product ? g.Mul(combined, scaled) : g.Add(combined, scaled);
+        }
+
+        var result = aggregation == LayerAggregation.Product || raw.Count == 1 ? combined! : g.Div(combined!, g.Scalar(raw.Count));
+        return g.Squeeze(EmitMinMax(g, result, [2, 3]), [1]);
     }
 
     /// <summary>

@@ -28,6 +28,24 @@ internal abstract class CamWeighting
     /// </summary>
     public virtual Targets.ExplanationTarget? Target => null;
 
+    /// <summary>
+    /// Whether the map is a channel sum of weighted activations Σₖ Wᵏ (pytorch-grad-cam's <c>get_cam_image</c> and the
+    /// overrides that honour its <c>eigen_smooth</c>), so that <see cref="EigenSmooth"/> can replace the sum by a
+    /// projection. False for maps that already are projections (Eigen-CAM, Eigen-Grad-CAM, KPCA-CAM, Seg-Eigen-CAM) and
+    /// for FEM, whose pytorch-grad-cam form ignores <c>eigen_smooth</c>.
+    /// </summary>
+    public virtual bool SupportsEigenSmooth => true;
+
+    /// <summary>
+    /// pytorch-grad-cam's <c>eigen_smooth</c>: the map is the first-principal-component projection of the weighted
+    /// activations Wᵏ (<see cref="EigenCamWeighting.Project"/>, with <see cref="ComponentSign"/>'s sign rule) instead of
+    /// their sum over channels. Set by the explainer before the first map, only where <see cref="SupportsEigenSmooth"/>.
+    /// </summary>
+    public bool EigenSmooth { get; set; }
+
+    /// <summary>How the post-processed maps of several target layers are combined (<see cref="LayerAggregation.Mean"/>, pytorch-grad-cam's default).</summary>
+    public virtual LayerAggregation Aggregation => LayerAggregation.Mean;
+
     /// <summary>The raw maps [N, h, w] of a batch (before ReLU and normalisation); by default <see cref="Map"/> image by image.</summary>
     public virtual FloatTensor RawMaps(CamBatch batch) =>
         MapEachImage(batch.Activations, batch.Gradients, batch.Rows, batch.Channels, batch.Height, batch.Width);
@@ -50,8 +68,29 @@ internal abstract class CamWeighting
     public virtual void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
         throw new NotSupportedException($"{GetType().Name} computes its maps from forward passes of the model, not image by image.");
 
-    /// <summary>map = Σₖ wₖ·Aₖ.</summary>
-    public static void WeightedSum(ReadOnlySpan<float> a, ReadOnlySpan<double> weights, int channels, int cells, Span<float> map)
+    /// <summary>
+    /// map = Σₖ wₖ·Aᵏ, or with <see cref="EigenSmooth"/> the first-principal-component projection of the weighted
+    /// activations wₖ·Aᵏ (pytorch-grad-cam's <c>get_cam_image</c>).
+    /// </summary>
+    protected void WeightedSum(ReadOnlySpan<float> a, ReadOnlySpan<double> weights, int channels, int cells, Span<float> map)
+    {
+        if (EigenSmooth)
+        {
+            var weighted = new double[channels * cells];
+            for (int i = 0; i < weighted.Length; i++)
+            {
+                weighted[i] = weights[i / cells] * a[i];
+            }
+
+            EigenCamWeighting.Project(weighted, channels, cells, map);
+            return;
+        }
+
+        SumWeighted(a, weights, channels, cells, map);
+    }
+
+    /// <summary>map = Σₖ wₖ·Aᵏ (sums in float64).</summary>
+    internal static void SumWeighted(ReadOnlySpan<float> a, ReadOnlySpan<double> weights, int channels, int cells, Span<float> map)
     {
         var sum = new double[cells];
         for (int k = 0; k < channels; k++)
@@ -70,8 +109,8 @@ internal abstract class CamWeighting
         }
     }
 
-    /// <summary>Σₖ wₖ·Aᵏ for every row of a batch, weights [N·C] → maps [N, h, w].</summary>
-    protected static FloatTensor WeightedSums(CamBatch batch, double[] weights)
+    /// <summary><see cref="WeightedSum"/> for every row of a batch, weights [N·C] → maps [N, h, w].</summary>
+    protected FloatTensor WeightedSums(CamBatch batch, double[] weights)
     {
         int c = batch.Channels, cells = batch.Height * batch.Width;
         var data = new float[batch.Rows * cells];
@@ -83,9 +122,24 @@ internal abstract class CamWeighting
         return new FloatTensor(data, batch.Rows, batch.Height, batch.Width);
     }
 
-    /// <summary>map = Σₖ f(Aₖ, Gₖ) cell by cell.</summary>
-    protected static void ElementWiseSum(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map, Func<double, double, double> f)
+    /// <summary>
+    /// map = Σₖ f(Aᵏ, Gᵏ) cell by cell, or with <see cref="EigenSmooth"/> the first-principal-component projection of
+    /// the element-wise weighted activations f(Aᵏ, Gᵏ) (pytorch-grad-cam's HiResCAM, LayerCAM, GradCAMElementWise).
+    /// </summary>
+    protected void ElementWiseSum(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map, Func<double, double, double> f)
     {
+        if (EigenSmooth)
+        {
+            var weighted = new double[channels * cells];
+            for (int i = 0; i < weighted.Length; i++)
+            {
+                weighted[i] = f(a[i], g[i]);
+            }
+
+            EigenCamWeighting.Project(weighted, channels, cells, map);
+            return;
+        }
+
         var sum = new double[cells];
         for (int i = 0; i < channels * cells; i++)
         {

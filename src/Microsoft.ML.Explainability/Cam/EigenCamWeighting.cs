@@ -14,7 +14,26 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
 {
     public override bool UsesGradients => onGradientTimesActivation;
 
+    public override bool SupportsEigenSmooth => false;
+
     public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)
+    {
+        var values = new double[channels * cells];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = onGradientTimesActivation ? (double)a[i] * g[i] : a[i];
+        }
+
+        Project(values, channels, cells, map);
+    }
+
+    /// <summary>
+    /// pytorch-grad-cam's <c>get_2d_projection</c> of one image's values [C, h·w] (channels first) with our sign rule:
+    /// NaN set to 0, X = the values as an (h·w)×C matrix with centred columns, map = X·v₁ for the first right singular
+    /// vector v₁ of X, oriented by <see cref="ComponentSign"/>. All zero when X is. Shared by Eigen-CAM, Eigen-Grad-CAM,
+    /// Seg-Eigen-CAM and the EigenSmooth option.
+    /// </summary>
+    internal static void Project(ReadOnlySpan<double> values, int channels, int cells, Span<float> map)
     {
         // x[p, k], row-major, p = cell, k = channel.
         var x = new double[cells * channels];
@@ -23,8 +42,7 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
         {
             for (int p = 0; p < cells; p++)
             {
-                int i = (k * cells) + p;
-                double v = onGradientTimesActivation ? (double)a[i] * g[i] : a[i];
+                double v = values[(k * cells) + p];
                 v = double.IsNaN(v) ? 0 : v;
                 x[(p * channels) + k] = v;
                 mean[k] += v / cells;
@@ -227,9 +245,12 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
     /// read as M's largest column, normalised. Same centring, NaN rule and sign rule as <see cref="Map"/>. Accurate when
     /// λ₂/λ₁ is not within about 1e-3 of 1 (else v₁ is ill-defined for the SVD too).
     /// </summary>
-    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)
+    internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients) =>
+        EmitProjection(g, onGradientTimesActivation ? g.Mul(activations, gradients) : activations);
+
+    /// <summary><see cref="Project"/> in the graph: values [N, C, h, w] → [N, h, w] (see <see cref="EmitRawMap"/>).</summary>
+    internal static string EmitProjection(GraphEmitter g, string values)
     {
-        var values = onGradientTimesActivation ? g.Mul(activations, gradients) : activations;
         var zero = g.Scalar(0);
         values = g.Where(g.Node("IsNaN", [values]), zero, values);
         var x = g.Reshape(values, g.Int64s(0, 0, -1));                      // [N, C, P]
@@ -257,6 +278,6 @@ internal sealed class EigenCamWeighting(bool onGradientTimesActivation) : CamWei
         var max = g.ReduceMax(projection, [1, 2], keepDims: true);
         var min = g.ReduceMin(projection, [1, 2], keepDims: true);
         var sign = g.Where(g.Node("Greater", [g.Node("Abs", [min]), g.Node("Abs", [max])]), g.Scalar(-1), g.Scalar(1));
-        return g.ReshapeLike(g.Mul(sign, projection), g.ReduceSum(activations, [1], keepDims: false));
+        return g.ReshapeLike(g.Mul(sign, projection), g.ReduceSum(values, [1], keepDims: false));
     }
 }

@@ -14,6 +14,8 @@ namespace Microsoft.ML.Explainability.Cam;
 /// </summary>
 internal sealed class FemWeighting(double k) : CamWeighting
 {
+    public override bool SupportsEigenSmooth => false;
+
     public override bool UsesGradients => false;
 
     public override FloatTensor RawMaps(CamBatch batch)

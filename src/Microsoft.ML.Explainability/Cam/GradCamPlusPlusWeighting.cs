@@ -9,7 +9,11 @@ namespace Microsoft.ML.Explainability.Cam;
 /// </summary>
 internal sealed class GradCamPlusPlusWeighting : CamWeighting
 {
-    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)
+    public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map) =>
+        WeightedSum(a, Weights(a, g, channels, cells), channels, cells, map);
+
+    /// <summary>wₖ = Σᵢⱼ ReLU(Gᵏᵢⱼ)·αᵏᵢⱼ.</summary>
+    internal static double[] Weights(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells)
     {
         var weights = new double[channels];
         for (int k = 0; k < channels; k++)
@@ -38,7 +42,7 @@ internal sealed class GradCamPlusPlusWeighting : CamWeighting
             weights[k] = w;
         }
 
-        WeightedSum(a, weights, channels, cells, map);
+        return weights;
     }
 
     internal override string? EmitRawMap(GraphEmitter g, string activations, string gradients)

@@ -12,6 +12,8 @@ namespace Microsoft.ML.Explainability.Cam;
 /// </summary>
 internal sealed class KernelPcaCamWeighting : CamWeighting
 {
+    public override bool SupportsEigenSmooth => false;
+
     public override bool UsesGradients => false;
 
     public override void Map(ReadOnlySpan<float> a, ReadOnlySpan<float> g, int channels, int cells, Span<float> map)

@@ -87,20 +87,33 @@ public static class ExplanationCompiler
         return built.Finish(method, options);
     }
 
+    /// <summary>
+    /// A CAM over one or several target layers: one backward graph gives every layer's gradient, each layer's raw map is
+    /// the weighting's graph form, and <see cref="CamMaps.EmitAggregate"/> combines them as the explainer does.
+    /// EigenSmooth and AugSmooth are not compiled: the first needs each weighting's weighted activations (its graph form
+    /// writes only their sum), the second a second pass over flipped inputs.
+    /// </summary>
     private static CompilationGraph CamMethod(ExplainedModel explained, ExplanationMethod method, MethodSettings settings)
     {
-        var layer = Layer(explained, settings);
+        if (settings.EigenSmooth == true || settings.AugSmooth == true)
+        {
+            throw new ArgumentException($"EigenSmooth and AugSmooth are not compiled to one ONNX graph (the graph form of a CAM weighting writes only the sum over channels, and augmentation needs passes over flipped inputs); compile '{method.Name}' without them.", nameof(settings));
+        }
+
+        var layers = TargetLayers.Resolve(explained, TargetLayers.Names(settings.TargetLayer, settings.TargetLayers), null, settings.Layout);
         var weighting = method.CreateWeighting();
+        string[] names = [.. layers.Select(l => l.Name)];
         var build = CompilationGraph.From(explained, GradientModel.Build(explained.Original, new GradientRequest
         {
             Output = explained.Output,
-            WithRespectTo = [layer.Name],
-            Activations = [layer.Name],
+            WithRespectTo = names,
+            Activations = names,
             Shapes = explained.Shapes,
-            HessianVectorProducts = weighting.UsesSecondOrder ? [new HessianVectorProduct(layer.Name)] : [],
+            HessianVectorProducts = weighting.UsesSecondOrder ? [.. names.Select(n => new HessianVectorProduct(n))] : [],
         }));
-        var map = CamMap(build, weighting, layer, explained);
-        return build.Done(map, $"[N, {Size(explained, layer).Height}, {Size(explained, layer).Width}]", $"target layer {layer}");
+        var (height, width) = Size(explained, layers[0]);
+        var map = CamMaps.EmitAggregate(build.Emitter, [.. layers.Select(layer => RawCamMap(build, weighting, layer))], height, width, weighting.Aggregation);
+        return build.Done(map, $"[N, {height}, {width}]", layers.Count == 1 ? $"target layer {layers[0]}" : $"target layers {string.Join("; ", layers)}");
     }
 
     private static CompilationGraph GuidedGradCam(ExplainedModel explained, MethodSettings settings)
@@ -114,15 +127,20 @@ public static class ExplanationCompiler
         var gradients = GradientModel.Build(explained.Original, new GradientRequest { Output = explained.Output, WithRespectTo = [layer.Name], Activations = [layer.Name], Shapes = explained.Shapes });
         var build = CompilationGraph.From(explained, gradients);
         var captum = settings.GuidedGradCamConvention == GuidedGradCamConvention.Captum;
-        var map = CamMap(build, ExplanationMethods.GradCam.CreateWeighting(), layer, explained, postProcess: !captum);
+        var (height, width) = Size(explained, layer);
+        var raw = RawCamMap(build, ExplanationMethods.GradCam.CreateWeighting(), layer);
+        string map;
         if (captum)
         {
             // Captum's factor: ReLU of the raw map, nearest-neighbour upsampling (PyTorch's "nearest": ⌊i · in/out⌋).
-            var (height, width) = Size(explained, layer);
-            var four = build.Emitter.Unsqueeze(build.Emitter.Node("Relu", [map]), [1]);
+            var four = build.Emitter.Unsqueeze(build.Emitter.Node("Relu", [raw]), [1]);
             var batchAndChannel = build.Emitter.Node("Slice", [build.Emitter.Shape(four), build.Emitter.Int64s(0), build.Emitter.Int64s(2), build.Emitter.Int64s(0)]);
             var sizes = build.Emitter.Node("Concat", [batchAndChannel, build.Emitter.Int64s(height, width)], AttributeValue.Int("axis", 0));
             map = build.Emitter.Squeeze(build.Emitter.Node("Resize", [four, "", "", sizes], AttributeValue.String("mode", "nearest"), AttributeValue.String("coordinate_transformation_mode", "asymmetric"), AttributeValue.String("nearest_mode", "floor")), [1]);
+        }
+        else
+        {
+            map = CamMaps.EmitPostProcess(build.Emitter, raw, height, width);
         }
 
         // A second backward pass over the same forward graph, with Guided Backprop's ReLU rule, seeded on the same class.
@@ -308,8 +326,9 @@ public static class ExplanationCompiler
         return build.Done(g.Mul(difference, integral), ShapeText(explained.InputInfo.Shape), string.Create(CultureInfo.InvariantCulture, $"{options.Steps} steps, {options.Rule}"));
     }
 
+    /// <summary>The one target layer of Guided Grad-CAM.</summary>
     private static TargetLayer Layer(ExplainedModel explained, MethodSettings settings) =>
-        settings.TargetLayer is { } name ? TargetLayers.Resolve(explained.Shapes, name, null) : TargetLayers.Automatic(explained);
+        TargetLayers.Resolve(explained, ExplanationMethods.SingleTargetLayer(settings, ExplanationMethods.GuidedGradCam) is { } name ? [name] : [], null, settings.Layout)[0];
 
     private static (long Height, long Width) Size(ExplainedModel explained, TargetLayer layer)
     {
@@ -317,24 +336,17 @@ public static class ExplanationCompiler
         return height > 0 && width > 0 ? (height, width) : (layer.Height, layer.Width);
     }
 
-    /// <summary>The post-processed CAM map [N, H, W] of <paramref name="weighting"/> at <paramref name="layer"/>.</summary>
-    private static string CamMap(CompilationGraph build, CamWeighting weighting, TargetLayer layer, ExplainedModel explained, bool postProcess = true)
+    /// <summary>The raw CAM map [N, h, w] of <paramref name="weighting"/> at <paramref name="layer"/>.</summary>
+    private static string RawCamMap(CompilationGraph build, CamWeighting weighting, TargetLayer layer)
     {
         weighting.CheckLayer(layer);
         var g = build.Emitter;
         var a = ChannelsFirst(g, layer.Name, layer);
         var gradient = ChannelsFirst(g, GradientModel.GradientOutput(layer.Name), layer);
-        var raw = (weighting.UsesSecondOrder
+        return (weighting.UsesSecondOrder
             ? weighting.EmitRawMap(g, a, gradient, ChannelsFirst(g, GradientModel.HessianVectorOutput(layer.Name), layer))
             : weighting.EmitRawMap(g, a, gradient))
             ?? throw new InvalidOperationException($"{weighting.GetType().Name} has no graph form, yet its registry entry says it compiles.");
-        if (!postProcess)
-        {
-            return raw;
-        }
-
-        var (height, width) = Size(explained, layer);
-        return CamMaps.EmitPostProcess(g, raw, height, width);
     }
 
     /// <summary>The layer's values as [N, C, h, w], as <see cref="TargetLayer"/>'s channels-first copy: [N, h, w, C] transposed; tokens [N, T, C] without the prefix tokens, transposed.</summary>

@@ -29,7 +29,11 @@ public sealed class Explanation
     /// </summary>
     public FloatTensor Values { get; }
 
-    /// <summary>Maps [N, h, w] at the target layer's or patch grid's resolution before post-processing (CAM, FullGrad and attention methods), else null.</summary>
+    /// <summary>
+    /// Maps [N, h, w] at the target layer's or patch grid's resolution before post-processing (CAM, FullGrad and
+    /// attention methods), else null. A CAM over several target layers gives the first layer's here and every layer's in
+    /// <see cref="Extras"/> under <c>layer_map:</c> + the layer's name (<see cref="Cam.CamExplainer.LayerMapExtra"/>).
+    /// </summary>
     public FloatTensor? LayerMaps { get; }
 
 #pragma warning disable CA1819 // Plain per-row arrays are the natural result type here.

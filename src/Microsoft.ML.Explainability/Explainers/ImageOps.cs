@@ -56,6 +56,24 @@ internal static class ImageOps
         }
     }
 
+    /// <summary>
+    /// One test-time augmentation of an image batch [N, C, H, W] as <c>ttach</c> applies it: flipped horizontally
+    /// (along W) when <paramref name="flip"/>, then multiplied by <paramref name="factor"/> (float32 product).
+    /// </summary>
+    public static void Augment(Runtime.FloatTensor batch, bool flip, float factor, Span<float> target)
+    {
+        int width = (int)batch.Shape[^1], lines = batch.Data.Length / width;
+        var source = batch.Data.AsSpan();
+        for (int line = 0; line < lines; line++)
+        {
+            int offset = line * width;
+            for (int x = 0; x < width; x++)
+            {
+                target[offset + x] = source[offset + (flip ? width - 1 - x : x)] * factor;
+            }
+        }
+    }
+
     public static void Relu(Span<float> map)
     {
         for (int i = 0; i < map.Length; i++)

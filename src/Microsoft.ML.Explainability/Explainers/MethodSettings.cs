@@ -17,6 +17,15 @@ public sealed record MethodSettings
     /// <summary>CAM and Guided Grad-CAM: the target layer's tensor; null chooses it automatically.</summary>
     public string? TargetLayer { get; init; }
 
+    /// <summary>CAM: several target layers whose maps are combined (<see cref="Cam.CamOptions.TargetLayers"/>); null or empty uses <see cref="TargetLayer"/>.</summary>
+    public IReadOnlyList<string>? TargetLayers { get; init; }
+
+    /// <summary>CAM: pytorch-grad-cam's <c>eigen_smooth</c> (<see cref="Cam.CamOptions.EigenSmooth"/>); null keeps the default (off).</summary>
+    public bool? EigenSmooth { get; init; }
+
+    /// <summary>CAM: pytorch-grad-cam's <c>aug_smooth</c> (<see cref="Cam.CamOptions.AugSmooth"/>); null keeps the default (off).</summary>
+    public bool? AugSmooth { get; init; }
+
     /// <summary>CAM and Guided Grad-CAM: the target layer's layout, overriding the one read from the graph; null infers it.</summary>
     public LayerLayout? Layout { get; init; }
 

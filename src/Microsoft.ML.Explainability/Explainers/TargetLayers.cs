@@ -132,6 +132,38 @@ public static class TargetLayers
         return reader.TryRead(info, grid, layout, out var layer, out var reason) ? layer! : throw new TargetLayerException(name, info.ShapeText, reason);
     }
 
+    /// <summary>The target layer names given as one (<c>TargetLayer</c>) or several (<c>TargetLayers</c>); empty when neither is given.</summary>
+    /// <exception cref="ArgumentException">Both are given.</exception>
+    internal static IReadOnlyList<string> Names(string? one, IReadOnlyList<string>? several)
+    {
+        if (one is not null && several is { Count: > 0 })
+        {
+            throw new ArgumentException($"Give the target layer either as TargetLayer ('{one}') or as TargetLayers ({string.Join(", ", several)}), not both.");
+        }
+
+        return several is { Count: > 0 } ? several : one is null ? [] : [one];
+    }
+
+    /// <summary>
+    /// The target layers of a CAM: <paramref name="names"/> in order, or the automatic choice when none is given;
+    /// <paramref name="grid"/> and <paramref name="layout"/> apply to each. A name given twice is refused.
+    /// </summary>
+    internal static IReadOnlyList<TargetLayer> Resolve(ExplainedModel explained, IReadOnlyList<string> names, TokenGrid? grid, LayerLayout? layout)
+    {
+        if (names.Count == 0)
+        {
+            var automatic = Automatic(explained);
+            return [grid is null && layout is null ? automatic : Resolve(explained.Shapes, automatic.Name, grid, layout)];
+        }
+
+        if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"Target layer '{twice.Key}' is listed {twice.Count()} times; list each layer once.", nameof(names));
+        }
+
+        return [.. names.Select(name => Resolve(explained.Shapes, name, grid, layout))];
+    }
+
     internal static TargetLayer Automatic(ExplainedModel explained)
     {
         var prepared = explained.Prepared;

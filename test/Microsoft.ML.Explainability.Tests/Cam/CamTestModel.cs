@@ -25,6 +25,7 @@ internal sealed class CamTestModel
         var t = new TestGraph();
         var x = t.Input("x", -1, Cin, Size, Size);
         var conv = t.Node("Conv", [x, t.Constant("w", [Cout, Cin, 3, 3], ConvW), t.Constant("b", [Cout], ConvB)], AttributeValue.Ints("pads", [1, 1, 1, 1]));
+        ConvOutput = conv;
         Layer = relu ? t.Node("Relu", [conv]) : conv;
         var gap = t.Node("GlobalAveragePool", [Layer]);
         var flat = t.Node("Flatten", [gap]);
@@ -36,6 +37,9 @@ internal sealed class CamTestModel
 
     public string Layer { get; }
 
+    /// <summary>The Conv's output (before the ReLU when there is one).</summary>
+    public string ConvOutput { get; }
+
     public bool Relu { get; }
 
     public float[] ConvW { get; }
@@ -46,8 +50,8 @@ internal sealed class CamTestModel
 
     public float[] FcB { get; }
 
-    /// <summary>The layer's activations of row <paramref name="row"/>, [Cout][Cells].</summary>
-    public double[][] Activations(FloatTensor x, int row)
+    /// <summary>The layer's activations of row <paramref name="row"/>, [Cout][Cells] (the Conv's output when <paramref name="beforeRelu"/>).</summary>
+    public double[][] Activations(FloatTensor x, int row, bool beforeRelu = false)
     {
         var a = new double[Cout][];
         for (int o = 0; o < Cout; o++)
@@ -73,7 +77,7 @@ internal sealed class CamTestModel
                         }
                     }
 
-                    a[o][(i * Size) + j] = Relu ? Math.Max(0, s) : s;
+                    a[o][(i * Size) + j] = Relu && !beforeRelu ? Math.Max(0, s) : s;
                 }
             }
         }

@@ -84,6 +84,31 @@ public sealed class ExplanationCompilerTests
         Assert.IsLessThanOrEqualTo(name.StartsWith("eigen", StringComparison.Ordinal) ? 1e-4 : 1e-5, difference);
     }
 
+    /// <summary>A CAM over two target layers compiles to one backward graph and the same aggregation (mean, or RefineCAM's product).</summary>
+    [TestMethod]
+    [DataRow("grad-cam")]
+    [DataRow("refine-cam")]
+    [DataRow("seg-eigen-cam")]
+    public void Compiled_multi_layer_cams_reproduce_the_library(string name)
+    {
+        var method = ExplanationMethods.Find(name);
+        var model = OnnxModel.Load(TestAssets.ModelPath("fmnist_resnet.onnx"));
+        var automatic = TargetLayers.Automatic(model);
+        var finer = TargetLayers.List(model).Last(l => l.Height > automatic.Height);
+        var settings = new MethodSettings { TargetLayers = [finer.Name, automatic.Name] };
+        var batch = TestAssets.FashionMnistBatch(3);
+        var compiled = ExplanationCompiler.Compile(model, method, settings);
+        using var explainer = method.CreateExplainer(model, settings);
+        var expected = explainer.Explain(new ExplanationRequest(batch) { Targets = Targets });
+        var (values, _, _) = Run(compiled, batch, Targets);
+        double difference = MaxAbsDifference(expected.Values.Data, values);
+        TestContext.WriteLine($"{name} over two layers: max |Δ| = {difference:E2}");
+        Assert.IsLessThanOrEqualTo(name == "seg-eigen-cam" ? 1e-4 : 1e-5, difference);
+
+        var smooth = Assert.ThrowsExactly<ArgumentException>(() => ExplanationCompiler.Compile(model, ExplanationMethods.GradCam, new MethodSettings { AugSmooth = true }));
+        StringAssert.Contains(smooth.Message, "AugSmooth");
+    }
+
     [TestMethod]
     public void Smoothgrad_noise_is_applied_and_its_mean_matches_the_library_statistically()
     {
