@@ -50,6 +50,7 @@ public sealed class NewCamFixtureTests
     [DataRow("smooth-grad-cam-plus-plus")]
     [DataRow("seg-eigen-cam")]
     [DataRow("refine-cam")]
+    [DataRow("shapley-cam")]
     public void Maximum_lies_within_one_pixel_of_the_garment_on_the_fixture_resnet(string name)
     {
         var (images, _) = TestAssets.FashionMnist(100);
