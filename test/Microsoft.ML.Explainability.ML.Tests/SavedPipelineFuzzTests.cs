@@ -17,7 +17,9 @@ public sealed class SavedPipelineFuzzTests
         var clock = Stopwatch.StartNew();
         int cases = 0, refused = 0, loaded = 0;
         var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (cases < 2000 && clock.Elapsed < TimeSpan.FromSeconds(15))
+        // A fixed number of seeded cases, not a time box: the same files are tried however loaded the machine is.
+        const int Cases = 400;
+        while (cases < Cases)
         {
             var (bytes, description) = Mutate(saved, random);
             try
@@ -40,7 +42,6 @@ public sealed class SavedPipelineFuzzTests
         }
 
         TestContext.WriteLine($"{cases} cases in {clock.Elapsed.TotalSeconds:F1} s: {refused} refused, {loaded} loaded; causes: {string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}");
-        Assert.IsGreaterThan(200, cases, "enough cases ran");
         Assert.IsGreaterThan(cases / 2, refused, "most damaged files are refused");
     }
 
