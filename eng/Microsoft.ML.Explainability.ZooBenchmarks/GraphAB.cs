@@ -10,6 +10,8 @@ namespace Microsoft.ML.Explainability.ZooBenchmarks;
 /// rounds, each in its own session (batch 8, 2 threads, spinning off), so that load from other processes hits them
 /// alike; prints each graph's median CPU-time and wall-time ratio to the forward pass. A file name ending in
 /// <c>@extended</c> runs that graph at ORT_ENABLE_EXTENDED (no blocked NCHWc layout); the forward always runs at ALL.
+/// Each graph's float outputs are also compared with the first graph's, as the largest difference relative to the
+/// first graph's largest value.
 /// </summary>
 public static class GraphAB
 {
@@ -54,11 +56,15 @@ public static class GraphAB
                 return sorted[sorted.Length / 2];
             }
 
+            // Same inputs, same outputs: each graph's float outputs against the first graph's (a rewrite must not change them).
+            var reference = Outputs(sessions[1], methodFeeds);
+            var differences = sessions.Skip(1).Select(s => Outputs(s, methodFeeds)).Select(outputs => reference.Keys.Where(outputs.ContainsKey)
+                .Max(name => reference[name].Zip(outputs[name], (a, b) => Math.Abs(a - b)).DefaultIfEmpty(0f).Max() / Math.Max(reference[name].Select(Math.Abs).DefaultIfEmpty(0f).Max(), float.Epsilon))).ToArray();
             double forwardCpu = Median(times[0].Select(t => t.Cpu)), forwardWall = Median(times[0].Select(t => t.Wall));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: forward {forwardWall / ZooModels.Batch:F2} ms/img (wall)"));
             for (int s = 1; s < sessions.Count; s++)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {positional[s],-40} {Median(times[s].Select(t => t.Cpu)) / forwardCpu:F2}× CPU  {Median(times[s].Select(t => t.Wall)) / forwardWall:F2}× wall"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {positional[s],-40} {Median(times[s].Select(t => t.Cpu)) / forwardCpu:F2}× CPU  {Median(times[s].Select(t => t.Wall)) / forwardWall:F2}× wall  max |Δ| vs first {differences[s - 1]:E2} (relative to its largest value)"));
             }
         }
         finally
@@ -67,5 +73,12 @@ public static class GraphAB
         }
 
         return 0;
+    }
+
+    private static Dictionary<string, float[]> Outputs(InferenceSession session, List<NamedOnnxValue> feeds)
+    {
+        using var results = session.Run(feeds);
+        return results.Where(r => r.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+            .ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray(), StringComparer.Ordinal);
     }
 }

@@ -7,9 +7,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace Microsoft.ML.Explainability.ZooBenchmarks;
 
 /// <summary>
-/// <c>profile MODEL METHOD [--runs N] [--level basic|extended|all] [--save PATH]</c>: times the plain forward pass and
+/// <c>profile MODEL METHOD [--runs N] [--level basic|extended|all] [--save PATH] [--graph PATH]</c>: times the plain forward pass and
 /// the method's graph in one process (median of N runs, batch 8, 2 threads), then runs the method's graph with
-/// ONNX Runtime profiling and prints the kernel time summed by op type (the <c>*_kernel_time</c> events).
+/// ONNX Runtime profiling and prints the kernel time summed by op type (the <c>*_kernel_time</c> events). <c>--graph</c>
+/// profiles a method graph read from a file (for example one rewritten by hand) instead of building it.
 /// </summary>
 public static class Profiler
 {
@@ -34,7 +35,7 @@ public static class Profiler
         bool givenSeed = name == ZooModels.Featurizer;
         var forwardBytes = GradientModel.Prepare(model).ToBytes();
         var graph = MethodGraphs.Build(model, method, givenSeed);
-        var methodBytes = graph?.Model.ToBytes() ?? forwardBytes;
+        var methodBytes = Option(args, "--graph") is { } given ? File.ReadAllBytes(given) : graph?.Model.ToBytes() ?? forwardBytes;
         if (Option(args, "--save") is { } save)
         {
             File.WriteAllBytes(save, methodBytes);
@@ -107,6 +108,10 @@ public static class Profiler
     {
         using var options = new SessionOptions { GraphOptimizationLevel = level, IntraOpNumThreads = 2, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (Environment.GetEnvironmentVariable("XAI_ZOO_OPTIMIZED") is { Length: > 0 } optimized)
+        {
+            options.OptimizedModelFilePath = optimized; // the graph as ONNX Runtime rewrote it, to see its layout decisions
+        }
         if (profilePrefix is not null)
         {
             options.EnableProfiling = true;

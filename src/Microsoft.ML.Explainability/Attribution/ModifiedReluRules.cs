@@ -16,14 +16,11 @@ public static class ModifiedReluRules
     /// Guided Backpropagation (Springenberg et al., ICLR-W 2015): a ReLU passes the gradient only where its input is
     /// positive and the incoming gradient is positive: dX = ReLU(dY)·[X &gt; 0]. The mask is read from the ReLU's
     /// output ([Y &gt; 0] = [X &gt; 0]) so that ONNX Runtime can still fuse the ReLU into the preceding Conv (reading X
-    /// would keep the pre-activation tensor alive and block the Conv+ReLU and Conv+Add+ReLU fusions).
+    /// would keep the pre-activation tensor alive and block the Conv+ReLU and Conv+Add+ReLU fusions), in the same form as
+    /// the true ReLU gradient's mask.
     /// </summary>
     public static GradientRule GuidedBackprop { get; } = c =>
-    {
-        var g = c.Graph;
-        var positive = g.Node("Greater", [c.Output(0), c.Scalar(0)]);
-        c.SetInputGradient(0, g.Where(positive, g.Node("Relu", [c.OutputGradient(0)!]), c.Scalar(0)));
-    };
+        c.SetInputGradient(0, Autodiff.Rules.StepMasks.TimesPositiveOutput(c, c.Graph.Node("Relu", [c.OutputGradient(0)!])));
 
     /// <summary>Deconvnet (Zeiler &amp; Fergus, ECCV 2014): a ReLU passes the positive part of the incoming gradient whatever its input: dX = ReLU(dY).</summary>
     public static GradientRule Deconvnet { get; } = c => c.SetInputGradient(0, c.Graph.Node("Relu", [c.OutputGradient(0)!]));

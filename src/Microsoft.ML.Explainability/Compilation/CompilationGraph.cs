@@ -99,6 +99,8 @@ internal sealed class CompilationGraph
             Rewire(g.Node("Slice", [tiledName, g.Int64s(0), rows, g.Int64s(0)]), name);
         }
 
+        DeclareTiledBatch(others.Prepend(new KeyValuePair<string, string>(input, batch)));
+
         // Targets: resolved on the clean rows, then repeated for the copies; the engine's targets input becomes a node.
         var output = renamed.GetValueOrDefault(_explained.Output, _explained.Output);
         var clean = g.Node("Slice", [output, g.Int64s(0), rows, g.Int64s(0)]);
@@ -116,6 +118,35 @@ internal sealed class CompilationGraph
         var gradient = GradientModel.GradientOutput(input);
         var ofCopies = g.Node("Slice", [gradient, rows, g.Int64s(long.MaxValue), g.Int64s(0)]);
         return g.Reshape(ofCopies, copiesShape);
+    }
+
+    /// <summary>
+    /// The gradient shapes the backward graph declares (value_info) name the batch dimension "N", the size of the
+    /// graph's input batch. Tiled, the gradient model runs on N·(1 + copies) rows: the declared shapes get a batch of
+    /// their own, "N_tiled", which the tiled inputs are declared with too, so that shape inference carries it from them
+    /// through the forward pass to where declared gradients meet inferred tensors.
+    /// </summary>
+    private void DeclareTiledBatch(IEnumerable<KeyValuePair<string, string>> tiledInputs)
+    {
+        const string tiledBatch = "N_tiled";
+        foreach (var dimension in Graph.ValueInfo.SelectMany(v => v.Type?.TensorType?.Shape?.Dim ?? []).Where(d => d.DimParam == Autodiff.BackwardGraphBuilder.BatchDimension))
+        {
+            dimension.DimParam = tiledBatch;
+        }
+
+        foreach (var (source, tiled) in tiledInputs)
+        {
+            var info = _explained.Shapes[source];
+            if (info.Rank == 0 || info.Shape[0] >= 0 || info.Shape.Skip(1).Any(d => d < 0))
+            {
+                continue;
+            }
+
+            var shape = new TensorShapeProto();
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = tiledBatch });
+            shape.Dim.AddRange(info.Shape.Skip(1).Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+            Graph.ValueInfo.Add(new ValueInfoProto { Name = tiled, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)info.ElementType, Shape = shape } } });
+        }
     }
 
     /// <summary>The standalone model: the original outputs, the explanation and the explained class; the targets input named and defaulted.</summary>
@@ -151,7 +182,13 @@ internal sealed class CompilationGraph
 
         graph.Output.Add(new ValueInfoProto { Name = ExplanationCompiler.ExplanationOutput, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
         graph.Output.Add(new ValueInfoProto { Name = ExplanationCompiler.ClassOutput, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64 } } });
-        graph.ValueInfo.Clear();
+        // Keep the declared shapes of intermediate tensors (the backward graph's, for ONNX Runtime's layout choices).
+        var produced = graph.Node.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
+        var declaredElsewhere = graph.Input.Concat(graph.Output).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var stale in graph.ValueInfo.Where(v => !produced.Contains(v.Name) || declaredElsewhere.Contains(v.Name)).ToArray())
+        {
+            graph.ValueInfo.Remove(stale);
+        }
         ControlFlow.SortTopologically(_proto);
         var targets = options.RequiredTargets ? "int64" : "optional int64";
         _proto.DocString = $"Compiled by Microsoft.ML.Explainability: {method.Name} ({_detail}). Inputs: '{_explained.Input}'{string.Concat(_explained.OtherInputs.Select(o => $", '{o}' (held fixed)"))}, {targets} '{ExplanationCompiler.TargetsInput}' [N] (class per row, -1 = predicted{(options.RequiredTargets ? "" : "; default: predicted")}). Outputs: the model's outputs, '{ExplanationCompiler.ExplanationOutput}' {_shape}, '{ExplanationCompiler.ClassOutput}' [N].";

@@ -27,14 +27,10 @@ internal static class ActivationRules
 
     /// <summary>
     /// dX = dY where X &gt; 0, else 0 (the subgradient at 0 is 0, as in PyTorch). The mask is read from the output
-    /// (Y &gt; 0 exactly where X &gt; 0) so that ONNX Runtime can still fuse Conv + ReLU in the forward pass.
+    /// (Y &gt; 0 exactly where X &gt; 0) so that ONNX Runtime can still fuse Conv + ReLU in the forward pass, in the
+    /// form <see cref="StepMasks"/> chooses.
     /// </summary>
-    public static void Relu(GradientContext c)
-    {
-        var g = c.Graph;
-        var positive = g.Node("Greater", [c.Output(0), c.Scalar(0)]);
-        c.SetInputGradient(0, g.Where(positive, c.OutputGradient(0)!, c.Scalar(0)));
-    }
+    public static void Relu(GradientContext c) => c.SetInputGradient(0, StepMasks.TimesPositiveOutput(c, c.OutputGradient(0)!));
 
     /// <summary>Y = X for X ≥ 0, α·X otherwise (α default 0.01): dX = dY where X &gt; 0, else α·dY (slope α at 0, as in PyTorch).</summary>
     public static void LeakyRelu(GradientContext c)
@@ -137,7 +133,14 @@ internal static class ActivationRules
             max = c.HasInput(2) ? c.Input(2) : null;
         }
 
-        var maskSource = BoundsAreOrdered(c, min, max) ? c.Output(0) : x;
+        bool ordered = BoundsAreOrdered(c, min, max);
+        var maskSource = ordered ? c.Output(0) : x;
+        if (ordered && c.NeedsInputGradient(0) && !c.NeedsInputGradient(1) && !c.NeedsInputGradient(2) && BlockedInsideMask(c, min, max) is { } blocked)
+        {
+            c.SetInputGradient(0, g.Mul(dY, blocked));
+            return;
+        }
+
         string? inside = null;
         if (min is not null)
         {
@@ -164,6 +167,33 @@ internal static class ActivationRules
         {
             ElementwiseRules.SetReduced(c, 2, g.Where(g.Node("GreaterOrEqual", [x, max]), dY, c.Scalar(0)));
         }
+    }
+
+    /// <summary>
+    /// 1{min &lt; Y &lt; max} as a product of <see cref="StepMasks"/> steps of the output, when every bound present is a
+    /// constant and both steps have the blocked form; otherwise null.
+    /// </summary>
+    private static string? BlockedInsideMask(GradientContext c, string? min, string? max)
+    {
+        float? Bound(string? bound, int input, string attribute) => bound is null ? null
+            : c.Opset < 11 ? c.Float(attribute, 0f)
+            : c.ConstantInput(input) is [var v] ? (float)v : null;
+
+        float? low = Bound(min, 1, "min"), high = Bound(max, 2, "max");
+        if ((min is not null && low is null) || (max is not null && high is null) || (min is null && max is null))
+        {
+            return null;
+        }
+
+        var y = c.OutputInfo(0);
+        string? above = low is { } l ? StepMasks.Above(c, y, l) : null;
+        string? below = high is { } h ? StepMasks.Below(c, y, h) : null;
+        if ((low is not null && above is null) || (high is not null && below is null))
+        {
+            return null;
+        }
+
+        return above is not null && below is not null ? c.Graph.Mul(above, below) : above ?? below;
     }
 
     /// <summary>
