@@ -104,6 +104,20 @@ public sealed class GraphEmitter
     /// <summary>The initializer named <paramref name="name"/> (of the model or added by this emitter), or null.</summary>
     internal TensorProto? FindInitializer(string name) => _graph.Initializer.FirstOrDefault(t => t.Name == name);
 
+    /// <summary>The node that writes <paramref name="tensor"/> (searched from the most recently emitted), or null for an input or initializer.</summary>
+    internal NodeProto? FindProducer(string tensor)
+    {
+        for (int i = _graph.Node.Count - 1; i >= 0; i--)
+        {
+            if (_graph.Node[i].Output.Contains(tensor))
+            {
+                return _graph.Node[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A scalar constant of the given floating-point type.</summary>
     public string Scalar(double value, TensorElementType type = TensorElementType.Float) => Constant(type, [], [value]);
 

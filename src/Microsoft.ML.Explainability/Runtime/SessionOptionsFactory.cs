@@ -6,7 +6,8 @@ namespace Microsoft.ML.Explainability.Runtime;
 /// <summary>
 /// The one place ONNX Runtime sessions are configured, used by the core's explainers, the ML.NET transformers, the
 /// evaluation harness's <c>ModelScorer</c> and the command line: <see cref="ExecutionOptions.OptimizationLevel"/>,
-/// intra- and inter-op thread counts, error-only logging, and the CUDA provider with one fall-back behaviour — when
+/// intra- and inter-op thread counts, error-only logging, and the CUDA provider (float32 convolutions: TF32 off) with one
+/// fall-back behaviour — when
 /// CUDA is asked for but cannot be used (when the provider is appended or when the session is created), the session
 /// runs on the CPU if <see cref="ExecutionOptions.FallbackToCpu"/> is true, else
 /// <see cref="ExecutionDeviceUnavailableException"/> is thrown.
@@ -89,7 +90,15 @@ public static class SessionOptionsFactory
         {
             try
             {
-                sessionOptions.AppendExecutionProvider_CUDA(device);
+                // TF32 off: rounding a convolution's inputs to 10 mantissa bits would blur gradients, and it would make the
+                // activation masks (Autodiff's StepMasks, exact steps in float32) wrong next to a Clip bound.
+                using var cuda = new OrtCUDAProviderOptions();
+                cuda.UpdateOptions(new Dictionary<string, string>
+                {
+                    ["device_id"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["use_tf32"] = "0",
+                });
+                sessionOptions.AppendExecutionProvider_CUDA(cuda);
                 provider = CudaProvider;
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)

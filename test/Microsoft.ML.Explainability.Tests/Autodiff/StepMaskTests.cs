@@ -35,8 +35,24 @@ public sealed class StepMaskTests
         return new FloatTensor(data, 2, Channels, 1, values.Count);
     }
 
-    private static (FloatTensor Gradient, OnnxModel GradientGraph) Backward(TestGraph t, string y, FloatTensor x, FloatTensor seed, GradientRuleRegistry? rules = null)
+    /// <summary>
+    /// The gradient of x for the seed on Conv(y, I) (a 1×1 convolution with identity weights), so that dY reaches the
+    /// mask from a convolution (a tensor ONNX Runtime holds in its blocked layout, where the Conv form of the mask is
+    /// used) and still equals the seed exactly.
+    /// </summary>
+    private static (FloatTensor Gradient, OnnxModel GradientGraph) Backward(TestGraph t, string y, FloatTensor x, FloatTensor seed, GradientRuleRegistry? rules = null, bool throughConvolution = true)
     {
+        if (throughConvolution)
+        {
+            var identity = new float[Channels * Channels];
+            for (int k = 0; k < Channels; k++)
+            {
+                identity[(k * Channels) + k] = 1;
+            }
+
+            y = t.Node("Conv", [y, t.Constant("identity", [Channels, Channels, 1, 1], identity)]);
+        }
+
         var gradientModel = GradientModel.Build(t.Output(y).Build(), new GradientRequest { Output = y, Seed = SeedKind.Given, WithRespectTo = ["x"], Rules = rules ?? GradientRuleRegistry.Default });
         using var session = new GradientSession(gradientModel);
         return (session.Run(new Dictionary<string, FloatTensor> { ["x"] = x }, seed: seed).Gradients["x"], gradientModel.Model);
@@ -69,8 +85,14 @@ public sealed class StepMaskTests
         }
     }
 
-    private static void AssertBlockedForm(OnnxModel gradientGraph) =>
-        Assert.IsTrue(gradientGraph.Nodes.Any(n => n.OpType == "Conv" && n.Name.StartsWith("grad/", StringComparison.Ordinal)), "the mask took the comparison form, so this test did not exercise the convolution form");
+    /// <summary>The mask's signature: a backward Conv whose output only a Clip reads, and no Where.</summary>
+    private static void AssertBlockedForm(OnnxModel gradientGraph)
+    {
+        var nodes = gradientGraph.Nodes;
+        var clipped = nodes.Where(n => n.OpType == "Clip").Select(n => n.Inputs[0]).ToHashSet(StringComparer.Ordinal);
+        Assert.IsTrue(nodes.Any(n => n.OpType == "Conv" && n.Name.StartsWith("grad/", StringComparison.Ordinal) && clipped.Contains(n.Outputs[0])), "the mask took the comparison form, so this test did not exercise the convolution form");
+        Assert.IsFalse(nodes.Any(n => n.OpType == "Where" && n.Name.StartsWith("grad/", StringComparison.Ordinal)), "a comparison form is left in the backward graph");
+    }
 
     [TestMethod]
     public void Relu_mask_is_exactly_one_where_the_output_is_positive()
@@ -128,6 +150,18 @@ public sealed class StepMaskTests
     }
 
     [TestMethod]
+    public void A_gradient_not_in_the_blocked_layout_keeps_the_comparison_form()
+    {
+        var x = EdgeValues();
+        var t = new TestGraph();
+        var y = t.Node("Relu", [t.Input("x", [-1, .. x.Shape.Skip(1)])]);
+        var seed = Seed(x);
+        var (gradient, graph) = Backward(t, y, x, seed, throughConvolution: false);
+        Assert.IsFalse(graph.Nodes.Any(n => n.OpType == "Conv"), "dY is the seed input itself, not a convolution's output");
+        AssertMask(x, seed, gradient, v => v > 0, "ReLU, comparison form");
+    }
+
+    [TestMethod]
     public void A_tensor_that_is_not_NCHW_keeps_the_comparison_form()
     {
         var edges = EdgeValues();
@@ -135,7 +169,7 @@ public sealed class StepMaskTests
         var t = new TestGraph();
         var y = t.Node("Relu", [t.Input("x", [-1, .. x.Shape.Skip(1)])]);
         var seed = Seed(x);
-        var (gradient, graph) = Backward(t, y, x, seed);
+        var (gradient, graph) = Backward(t, y, x, seed, throughConvolution: false);
         Assert.IsFalse(graph.Nodes.Any(n => n.OpType == "Conv"), "the convolution form is for NCHW tensors");
         AssertMask(x, seed, gradient, v => v > 0, "ReLU, comparison form");
     }

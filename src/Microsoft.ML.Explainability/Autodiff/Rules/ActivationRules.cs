@@ -135,7 +135,7 @@ internal static class ActivationRules
 
         bool ordered = BoundsAreOrdered(c, min, max);
         var maskSource = ordered ? c.Output(0) : x;
-        if (ordered && c.NeedsInputGradient(0) && !c.NeedsInputGradient(1) && !c.NeedsInputGradient(2) && BlockedInsideMask(c, min, max) is { } blocked)
+        if (ordered && c.NeedsInputGradient(0) && !c.NeedsInputGradient(1) && !c.NeedsInputGradient(2) && StepMasks.LikelyBlocked(g, dY) && BlockedInsideMask(c, min, max) is { } blocked)
         {
             c.SetInputGradient(0, g.Mul(dY, blocked));
             return;

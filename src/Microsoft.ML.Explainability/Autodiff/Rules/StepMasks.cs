@@ -33,15 +33,40 @@ internal static class StepMasks
     {
         var g = c.Graph;
         var y = c.Output(0);
-        return Above(c, c.OutputInfo(0), 0f) is { } mask
+        return LikelyBlocked(c.Graph, dY) && Above(c, c.OutputInfo(0), 0f) is { } mask
             ? g.Mul(dY, mask)
             : g.Where(g.Node("Greater", [y, c.Scalar(0)]), dY, c.Scalar(0));
     }
 
     /// <summary>
+    /// Whether ONNX Runtime's CPU provider will most likely hold <paramref name="tensor"/> in its blocked layout: the
+    /// output of a convolution with constant weights and a multiple of 8 output channels (a Clip after it is fused
+    /// into it), or a Relu, Add, Sum or Mul of such tensors — the operators its NCHWc transformer rewrites. A mask is
+    /// worth its convolution only for such a dY: next to a dY in plain layout (the gradient of a Split, a Slice or a
+    /// MaxPool scatter), the mask would be converted out of the blocked layout and the product back into it, and the
+    /// comparison form is faster. This decides speed only; both forms give the same values.
+    /// </summary>
+    public static bool LikelyBlocked(GraphEmitter graph, string tensor, int depth = 0)
+    {
+        var producer = graph.FindProducer(tensor);
+        if (producer is null || depth > 8)
+        {
+            return false;
+        }
+
+        return producer.OpType switch
+        {
+            "Conv" => producer.Input.Count > 1 && graph.FindInitializer(producer.Input[1]) is { Dims.Count: 4 } weights && weights.Dims[0] % 8 == 0,
+            "Clip" or "Relu" => LikelyBlocked(graph, producer.Input[0], depth + 1),
+            "Add" or "Sum" or "Mul" => producer.Input.All(i => LikelyBlocked(graph, i, depth + 1)),
+            _ => false,
+        };
+    }
+
+    /// <summary>
     /// 1{<paramref name="tensor"/> &gt; <paramref name="threshold"/>} as a float 0/1 tensor, or null when the tensor is not
-    /// a float NCHW tensor with a known channel count or the threshold is too small for an exact step (then the caller
-    /// uses a comparison).
+    /// a float NCHW tensor with a known channel count that is a multiple of 8 (the blocked layout's channel block on
+    /// AVX2) or the threshold is too small for an exact step (then the caller uses a comparison).
     /// </summary>
     public static string? Above(GradientContext c, TensorInfo tensor, float threshold) => Step(c, tensor, threshold, 1);
 
@@ -51,7 +76,7 @@ internal static class StepMasks
     /// <summary>Clip(sign·B·(X − t), 0, 1) as a depthwise 1×1 Conv (weight sign·B, bias −sign·B·t) and a Clip.</summary>
     private static string? Step(GradientContext c, TensorInfo tensor, float threshold, int sign)
     {
-        if (tensor.ElementType != TensorElementType.Float || tensor.Rank != 4 || tensor.Shape[1] <= 0 || !float.IsFinite(threshold) || c.Opset < 11)
+        if (tensor.ElementType != TensorElementType.Float || tensor.Rank != 4 || tensor.Shape[1] <= 0 || tensor.Shape[1] % 8 != 0 || !float.IsFinite(threshold) || c.Opset < 11)
         {
             return null;
         }
