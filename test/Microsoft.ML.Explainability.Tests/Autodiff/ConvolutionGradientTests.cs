@@ -32,6 +32,14 @@ public sealed class ConvolutionGradientTests
         [2, 2, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 1, 1 }, 2, "NOTSET"],
         [2, 2, 8, 1, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 0, 0 }, 2, "NOTSET"],
         [2, 2, 11, 3, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 2, 2, 2, 2 }, 2, "NOTSET"],
+        // More strided geometries: grouped, 7×7 stride 2 (a ResNet stem), k×k stride k (patchifying stems), 5×5 with
+        // asymmetric pads, and an input whose last rows the forward never reads.
+        [4, 6, 9, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 2, "NOTSET"],
+        [3, 8, 15, 7, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 3, 3, 3, 3 }, 1, "NOTSET"],
+        [3, 4, 8, 4, new long[] { 4, 4 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, 1, "NOTSET"],
+        [3, 4, 8, 2, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, 1, "NOTSET"],
+        [2, 3, 9, 5, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 2, 1, 2, 0 }, 1, "NOTSET"],
+        [3, 2, 8, 3, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, 1, "NOTSET"],
         // A pad wider than the kernel's reach needs negative pads in the flipped form: ConvTranspose is used instead.
         [2, 3, 6, 1, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, 1, "NOTSET"],
     ];

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Explainability.Tests.Autodiff;
 
 /// <summary>
 /// Finite-difference checks of the data-movement rules (Squeeze, Unsqueeze, Transpose, Cast, Dropout, Concat, Split,
-/// Slice, Gather, Pad, Expand, Tile). The models multiply the moved data by a fixed random tensor, so that a gradient
+/// Slice, Gather, Pad, Expand, Tile, DepthToSpace, SpaceToDepth). The models multiply the moved data by a fixed random tensor, so that a gradient
 /// sent to the wrong position has the wrong value as well as the wrong place.
 /// </summary>
 [TestClass]
@@ -30,6 +30,20 @@ public sealed class ShapeGradientTests
         var dropped = t.Node("Dropout", [narrow, t.Constant("ratio", [], [0.5f])], 2)[0];
         var y = t.Node("Mul", [dropped, t.Random("w", [1, 1, 4, 3, 1], 0.5, 1.5)]);
         GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, Feeds(("x", Random(1, 2, 3, 1, 4))), samples: 24);
+    }
+
+    [TestMethod]
+    [DataRow("DCR")]
+    [DataRow("CRD")]
+    public void DepthToSpace_and_SpaceToDepth_gradients_match_finite_differences(string mode)
+    {
+        var t = new TestGraph();
+        var x = t.Input("x", -1, 8, 2, 3);
+        var spread = t.Node("DepthToSpace", [x], AttributeValue.Int("blocksize", 2), AttributeValue.String("mode", mode));
+        var weighted = t.Node("Mul", [spread, t.Random("w", [1, 2, 4, 6], 0.5, 1.5)]);
+        var stacked = t.Node("SpaceToDepth", [weighted], AttributeValue.Int("blocksize", 2));
+        var y = t.Node("Mul", [stacked, t.Random("v", [1, 8, 2, 3], 0.5, 1.5)]);
+        GradientCheck.AgainstFiniteDifferences(t.Output(y).Build(), y, Feeds(("x", Random(4, 2, 8, 2, 3))), samples: 32);
     }
 
     [TestMethod]

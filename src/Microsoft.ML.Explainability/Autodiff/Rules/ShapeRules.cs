@@ -32,7 +32,45 @@ internal static class ShapeRules
         new("Pad", Pad),
         new("Expand", Expand),
         new("Tile", Tile),
+        new("DepthToSpace", DepthToSpace),
+        new("SpaceToDepth", SpaceToDepth),
     ];
+
+    /// <summary>
+    /// DepthToSpace (blocksize s) permutes X [N, C·s², H, W] into Y [N, C, H·s, W·s]: the input reshaped to
+    /// [N, s, s, C, H, W] (mode "DCR", the default) or [N, C, s, s, H, W] ("CRD") is transposed to [N, C, H, s, W, s].
+    /// dX is dY under the inverse permutation: reshaped to [N, C, H, s, W, s], transposed back, reshaped to X's shape.
+    /// </summary>
+    public static void DepthToSpace(GradientContext c)
+    {
+        var (channels, height, width, s) = BlockGeometry(c, c.InputInfo(0));
+        var split = c.Graph.Reshape(c.OutputGradient(0)!, c.Graph.Int64s(0, channels, height, s, width, s));
+        long[] inverse = c.String("mode", "DCR") == "CRD" ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4];
+        c.SetInputGradient(0, c.Graph.Reshape(c.Graph.Transpose(split, inverse), c.Graph.Int64s(0, channels * s * s, height, width)));
+    }
+
+    /// <summary>
+    /// SpaceToDepth (blocksize s), the inverse of DepthToSpace "DCR": X [N, C, H·s, W·s] reshaped to
+    /// [N, C, H, s, W, s] is transposed to [N, s, s, C, H, W] and reshaped to Y [N, C·s², H, W]. dX undoes it.
+    /// </summary>
+    public static void SpaceToDepth(GradientContext c)
+    {
+        var (channels, height, width, s) = BlockGeometry(c, c.OutputInfo(0));
+        var split = c.Graph.Reshape(c.OutputGradient(0)!, c.Graph.Int64s(0, s, s, channels, height, width));
+        c.SetInputGradient(0, c.Graph.Reshape(c.Graph.Transpose(split, [0, 3, 4, 1, 5, 2]), c.Graph.Int64s(0, channels, height * s, width * s)));
+    }
+
+    /// <summary>C, H, W and s of the tensor [N, C·s², H, W] on the depth side of DepthToSpace or SpaceToDepth.</summary>
+    private static (long Channels, long Height, long Width, long Block) BlockGeometry(GradientContext c, TensorInfo depth)
+    {
+        long s = c.Int("blocksize", 0);
+        if (depth.Rank != 4 || depth.Shape.Skip(1).Any(d => d < 0) || s < 1 || depth.Shape[1] % (s * s) != 0)
+        {
+            throw c.Unsupported($"needs a 4-D tensor with fixed channel and spatial sizes and a positive blocksize dividing the channels (depth side {depth.ShapeText}, blocksize {s}).");
+        }
+
+        return (depth.Shape[1] / (s * s), depth.Shape[2], depth.Shape[3], s);
+    }
 
     /// <summary>Y is X with another shape (Flatten, Reshape, Squeeze, Unsqueeze): dX = Reshape(dY, Shape(X)).</summary>
     public static void ReshapeBack(GradientContext c) =>
