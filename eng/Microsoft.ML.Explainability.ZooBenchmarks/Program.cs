@@ -7,10 +7,12 @@ using Microsoft.ML.Explainability.ZooBenchmarks;
 
 // XAI_ZOO=/work/zoo dotnet run -c Release --project eng/Microsoft.ML.Explainability.ZooBenchmarks -- <command>
 //   bench [BenchmarkDotNet args]   the zoo table (ZooBenchmarks); XAI_ZOO_MODELS=a,b for a subset
-//   profile MODEL METHOD [...]     forward vs method timing and the ONNX Runtime profile by op type
+//   profile MODEL METHOD [...]     forward vs method timing and the ONNX Runtime profile by op type (--graph FILE: a
+//                                  saved or hand-rewritten graph; XAI_ZOO_OPTIMIZED=FILE writes the graph as ORT optimised it)
 //   check                          saliency from the library vs from `onnx-xai compile`, every zoo model
 //   table [--rounds N]             the zoo table from alternating runs, CPU-time and wall-time ratios (loaded machines)
-//   ab MODEL A.onnx B.onnx [...]   A/B ratios of method graphs saved by `profile --save`, alternating runs
+//   ab MODEL A.onnx B.onnx [...]   A/B ratios of method graphs saved by `profile --save`, alternating runs, and
+//                                  each graph's largest output difference from the first
 return args.FirstOrDefault() switch
 {
     "profile" => Profiler.Run(args[1..]),
@@ -34,6 +36,6 @@ static int Bench(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | table [--rounds N] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] | ab MODEL A.onnx B.onnx … [--rounds N] | check");
+    Console.Error.WriteLine("commands: bench [BenchmarkDotNet args] | table [--rounds N] | profile MODEL METHOD [--runs N] [--level L] [--save PATH] [--graph PATH] | ab MODEL A.onnx B.onnx … [--rounds N] | check");
     return 2;
 }

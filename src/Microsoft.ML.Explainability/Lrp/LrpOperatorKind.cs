@@ -49,7 +49,8 @@ internal enum LrpOperatorKind
 
     /// <summary>
     /// An operator that moves values without arithmetic, or takes a convex combination of them (Flatten, Reshape,
-    /// Transpose, Concat, Split, Slice, Gather, Pad, Squeeze, Unsqueeze, Identity, Dropout, Expand, Tile, Cast, Resize, Where):
+    /// Transpose, Concat, Split, Slice, Gather, Pad, Squeeze, Unsqueeze, Identity, Dropout, Expand, Tile, DepthToSpace,
+    /// SpaceToDepth, Cast, Resize, Where):
     /// <see cref="LrpRules.Gradient"/>; relevance moves with its value (Zennit hooks no rule on these, so autograd's gradient moves it).
     /// </summary>
     Movement,

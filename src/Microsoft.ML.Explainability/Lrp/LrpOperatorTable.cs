@@ -50,7 +50,7 @@ internal static class LrpOperatorTable
         Add(LrpOperatorKind.Product, "Mul");
         Add(LrpOperatorKind.Scaling, "Div", "Neg");
         Add(LrpOperatorKind.Movement, "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Squeeze", "Unsqueeze",
-            "Identity", "Dropout", "Expand", "Tile", "Cast", "CastLike", "Resize", "Where", "GatherElements", "GatherND");
+            "Identity", "Dropout", "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "Cast", "CastLike", "Resize", "Where", "GatherElements", "GatherND");
         Add(LrpOperatorKind.WinnerTakeAll, "MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Max", "Min");
         Add(LrpOperatorKind.NoDefault, "Softmax", "LogSoftmax", "Exp", "Log", "Pow", "Sqrt", "Reciprocal", "Abs", "ReduceL1", "ReduceL2",
             "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "Sign");
