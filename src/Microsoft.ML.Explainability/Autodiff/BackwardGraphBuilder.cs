@@ -23,11 +23,6 @@ internal sealed class BackwardGraphBuilder
     private readonly ModelShapes _shapes;
     private readonly GradientRuleRegistry _rules;
     private readonly GraphIndex _index;
-    private readonly Dictionary<string, ValueInfoProto> _declared = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _conflicting = new(StringComparer.Ordinal);
-
-    /// <summary>The symbolic batch dimension of declared gradient shapes (the name <see cref="OnnxModel.WithSymbolicBatch"/> gives it by default).</summary>
-    internal const string BatchDimension = "N";
 
     public BackwardGraphBuilder(GraphProto graph, ModelShapes shapes, GradientRuleRegistry rules)
     {
@@ -79,7 +74,7 @@ internal sealed class BackwardGraphBuilder
                 continue;
             }
 
-            var outputGradients = node.Output.Select(o => gradients.TryGetValue(o, out var list) ? Annotate(o, Accumulate(emitter, o, list)) : null).ToArray();
+            var outputGradients = node.Output.Select(o => gradients.TryGetValue(o, out var list) ? Accumulate(emitter, o, list) : null).ToArray();
             if (outputGradients.All(g => g is null))
             {
                 continue;
@@ -148,54 +143,10 @@ internal sealed class BackwardGraphBuilder
                 throw new GradientException($"No differentiable path joins tensor '{name}' to the seeded tensor(s) {string.Join(", ", seeds.Keys.Select(s => $"'{s}'"))}: its gradient is identically zero or flows only through integer tensors.");
             }
 
-            result[name] = Annotate(name, Accumulate(emitter, name, list));
+            result[name] = Accumulate(emitter, name, list);
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// Declares the shape of <paramref name="gradient"/>, the gradient of forward tensor <paramref name="tensor"/>, in the
-    /// graph's value_info: the forward tensor's shape, with "N" (the batch dimension <see cref="Runtime.GradientModel.Prepare"/>
-    /// gives every input) where it follows the batch and unknown where it is a multiple of it. Every rule gives an input
-    /// gradient the input's shape, but ONNX's shape inference cannot follow shapes computed at run time (Shape →
-    /// Reshape/Expand) and loses them from the first such node on. With the shapes declared, ONNX Runtime keeps
-    /// element-wise products of the backward pass (the activation masks of <see cref="Rules.StepMasks"/>) in its blocked
-    /// NCHWc layout instead of converting around each. A name declared twice with different shapes is left undeclared.
-    /// </summary>
-    private string Annotate(string tensor, string gradient)
-    {
-        if (!_shapes.Contains(tensor) || _shapes.Contains(gradient) || _conflicting.Contains(gradient) || _graph.Input.Any(i => i.Name == gradient) || _graph.Initializer.Any(i => i.Name == gradient))
-        {
-            return gradient;
-        }
-
-        var info = _shapes[tensor];
-        var shape = new TensorShapeProto();
-        for (int axis = 0; axis < info.Rank; axis++)
-        {
-            long d = info.Shape[axis];
-            shape.Dim.Add(d >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = d }
-                : axis == 0 && info.BatchMultiple == 1 ? new TensorShapeProto.Types.Dimension { DimParam = BatchDimension }
-                : new TensorShapeProto.Types.Dimension());
-        }
-
-        var declared = new ValueInfoProto { Name = gradient, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)info.ElementType, Shape = shape } } };
-        if (_declared.TryGetValue(gradient, out var earlier))
-        {
-            if (!earlier.Equals(declared))
-            {
-                _graph.ValueInfo.Remove(earlier);
-                _declared.Remove(gradient);
-                _conflicting.Add(gradient);
-            }
-
-            return gradient;
-        }
-
-        _declared[gradient] = declared;
-        _graph.ValueInfo.Add(declared);
-        return gradient;
     }
 
     private static void Contribute(Dictionary<string, List<string>> gradients, string tensor, string gradient)

@@ -121,7 +121,8 @@ internal sealed class CompilationGraph
     }
 
     /// <summary>
-    /// The gradient shapes the backward graph declares (value_info) name the batch dimension "N", the size of the
+    /// The shapes the backward graph declares (value_info, <see cref="GraphEmitter.DeclareShape"/>) name the batch
+    /// dimension "N", the size of the
     /// graph's input batch. Tiled, the gradient model runs on N·(1 + copies) rows: the declared shapes get a batch of
     /// their own, "N_tiled", which the tiled inputs are declared with too, so that shape inference carries it from them
     /// through the forward pass to where declared gradients meet inferred tensors.
@@ -129,7 +130,7 @@ internal sealed class CompilationGraph
     private void DeclareTiledBatch(IEnumerable<KeyValuePair<string, string>> tiledInputs)
     {
         const string tiledBatch = "N_tiled";
-        foreach (var dimension in Graph.ValueInfo.SelectMany(v => v.Type?.TensorType?.Shape?.Dim ?? []).Where(d => d.DimParam == Autodiff.BackwardGraphBuilder.BatchDimension))
+        foreach (var dimension in Graph.ValueInfo.SelectMany(v => v.Type?.TensorType?.Shape?.Dim ?? []).Where(d => d.DimParam == OnnxModel.BatchDimension))
         {
             dimension.DimParam = tiledBatch;
         }

@@ -14,6 +14,7 @@ public sealed class GraphEmitter
     private readonly GraphProto _graph;
     private readonly HashSet<string> _names;
     private readonly Dictionary<string, string> _constantCache = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _conflictingDeclarations = new(StringComparer.Ordinal);
     private int _counter;
 
     internal GraphEmitter(GraphProto graph, int opset, string prefix)
@@ -103,6 +104,43 @@ public sealed class GraphEmitter
 
     /// <summary>The initializer named <paramref name="name"/> (of the model or added by this emitter), or null.</summary>
     internal TensorProto? FindInitializer(string name) => _graph.Initializer.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>
+    /// Declares in the graph's value_info that <paramref name="tensor"/> has the shape of <paramref name="like"/>: its
+    /// fixed dimensions, <see cref="OnnxModel.BatchDimension"/> where it follows the batch and unknown where it is a
+    /// multiple of it. ONNX's shape inference cannot follow shapes computed at run time (Shape → Reshape/Expand), and
+    /// ONNX Runtime needs to know two tensors' shapes are equal before it keeps their product in its blocked NCHWc
+    /// layout. The declaration must be true: ONNX Runtime trusts it. Graph inputs, initializers and tensors declared
+    /// already with another shape are left as they are (the latter lose their declaration).
+    /// </summary>
+    internal void DeclareShape(string tensor, TensorInfo like)
+    {
+        if (_conflictingDeclarations.Contains(tensor) || _graph.Input.Any(i => i.Name == tensor) || _graph.Initializer.Any(i => i.Name == tensor))
+        {
+            return;
+        }
+
+        var shape = new TensorShapeProto();
+        for (int axis = 0; axis < like.Rank; axis++)
+        {
+            long d = like.Shape[axis];
+            shape.Dim.Add(d >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = d }
+                : axis == 0 && like.BatchMultiple == 1 ? new TensorShapeProto.Types.Dimension { DimParam = OnnxModel.BatchDimension }
+                : new TensorShapeProto.Types.Dimension());
+        }
+
+        var declared = new ValueInfoProto { Name = tensor, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)like.ElementType, Shape = shape } } };
+        var earlier = _graph.ValueInfo.FirstOrDefault(v => v.Name == tensor);
+        if (earlier is null)
+        {
+            _graph.ValueInfo.Add(declared);
+        }
+        else if (!earlier.Equals(declared))
+        {
+            _graph.ValueInfo.Remove(earlier);
+            _conflictingDeclarations.Add(tensor);
+        }
+    }
 
     /// <summary>The node that writes <paramref name="tensor"/> (searched from the most recently emitted), or null for an input or initializer.</summary>
     internal NodeProto? FindProducer(string tensor)

@@ -172,6 +172,9 @@ public sealed class OnnxModel
     /// <summary>A deep copy.</summary>
     public OnnxModel Clone() => new(Proto.Clone());
 
+    /// <summary>The name <see cref="WithSymbolicBatch"/> gives the batch dimension by default (and the engine's prepared models use).</summary>
+    public const string BatchDimension = "N";
+
     /// <summary>
     /// Returns a copy whose batched inputs have a symbolic first dimension named <paramref name="dimensionName"/>, for
     /// models exported with a fixed batch of 1. An input counts as batched when its first dimension is 1 or already
@@ -180,7 +183,7 @@ public sealed class OnnxModel
     /// them again. Reshape targets that hard-code the batch size are not rewritten: such models fail in the shape probe
     /// with ONNX Runtime's message naming the node.
     /// </summary>
-    public OnnxModel WithSymbolicBatch(string dimensionName = "N")
+    public OnnxModel WithSymbolicBatch(string dimensionName = BatchDimension)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimensionName);
         var copy = Proto.Clone();

@@ -156,7 +156,7 @@ public sealed class GradientModel
         ControlFlow.SortTopologically(upgraded.Proto);
 
         // Batch first, so that Shape of a batch-1 input is not folded into a constant 1.
-        var folded = ConstantFolder.Fold(upgraded.WithSymbolicBatch(BackwardGraphBuilder.BatchDimension));
+        var folded = ConstantFolder.Fold(upgraded.WithSymbolicBatch());
         if (ControlFlow.InlineConstantIfs(folded.Proto) > 0)
         {
             // An inlined branch may itself hold constant arithmetic, and its nodes stand where the If stood.

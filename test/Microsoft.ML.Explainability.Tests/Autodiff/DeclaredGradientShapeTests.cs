@@ -7,18 +7,22 @@ using Microsoft.ML.OnnxRuntime;
 namespace Microsoft.ML.Explainability.Tests.Autodiff;
 
 /// <summary>
-/// The backward graph declares each gradient's shape in value_info (the forward tensor's shape, "N" for the batch), and
-/// ONNX Runtime trusts those declarations when it keeps products in its blocked layout: a wrong one would pair tensors
-/// of different sizes. Here every declared tensor is made a graph output and run, at a batch of 3, on real models and
+/// The backward graph declares the shapes of the gradients its blocked-layout masks multiply (value_info: the forward
+/// tensor's shape, "N" for the batch), and ONNX Runtime trusts those declarations when it keeps products in its blocked
+/// layout: a wrong one would pair tensors of different sizes. Here every declared tensor is made a graph output and run, at a batch of 3, on real models and
 /// on the zoo-pattern graphs; its actual shape must be the declared one.
 /// </summary>
 [TestClass]
 public sealed class DeclaredGradientShapeTests
 {
+    /// <summary>
+    /// The models whose backward graphs declare shapes (a ReLU or ReLU6 mask in the blocked form): not DeiT, the
+    /// EfficientNet pattern (SiLU) or the SqueezeNet/GoogLeNet pattern (their masks' dY comes from a Split or a scatter).
+    /// </summary>
     public static IEnumerable<object[]> Models =>
     [
-        .. TestAssets.FixtureModels.Select(m => new object[] { TestAssets.ModelPath(m), "logits", "input" }),
-        .. new[] { "tiny_resnet", "tiny_mobilenet_v2", "tiny_mobilenet_v3", "tiny_shufflenet_v2", "tiny_efficientnet", "tiny_squeezenet_googlenet" }
+        .. new[] { "fmnist_cnn.onnx", "fmnist_resnet.onnx", "fmnist_mobilenet.onnx" }.Select(m => new object[] { TestAssets.ModelPath(m), "logits", "input" }),
+        .. new[] { "tiny_resnet", "tiny_mobilenet_v2", "tiny_mobilenet_v3", "tiny_shufflenet_v2" }
             .Select(n => new object[] { Path.Combine(AppContext.BaseDirectory, "assets", "models", "zoo", n + ".onnx"), "logits", "input" }),
     ];
 
@@ -30,7 +34,7 @@ public sealed class DeclaredGradientShapeTests
         var gradients = GradientModel.Build(model, new GradientRequest { Output = output, Seed = SeedKind.Given, WithRespectTo = [input] }).Model;
         var graph = gradients.Proto.Graph;
         var declared = graph.ValueInfo.ToArray();
-        Assert.IsTrue(declared.Length >= 5, $"only {declared.Length} gradient shapes are declared");
+        Assert.IsTrue(declared.Length >= 1, $"only {declared.Length} gradient shapes are declared");
 
         var probed = gradients.Proto.Clone();
         foreach (var info in declared)

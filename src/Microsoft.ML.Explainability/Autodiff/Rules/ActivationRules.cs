@@ -113,7 +113,8 @@ internal static class ActivationRules
     /// given as an input gets the gradient of the elements it clipped, ties included: dmin = Σ dY where X ≤ min,
     /// dmax = Σ dY where X ≥ max. When the bounds are constants with min &lt; max, the mask is read from the output
     /// (min &lt; Y &lt; max exactly where min &lt; X &lt; max), so that ONNX Runtime can still fuse Conv + Clip (ReLU6)
-    /// in the forward pass: reading X keeps the pre-activation tensor alive and blocks the fusion.
+    /// in the forward pass: reading X keeps the pre-activation tensor alive and blocks the fusion. The mask of an NCHW
+    /// tensor is then the product of two <see cref="StepMasks"/> steps of the output, when they apply.
     /// </summary>
     public static void Clip(GradientContext c)
     {
@@ -137,7 +138,7 @@ internal static class ActivationRules
         var maskSource = ordered ? c.Output(0) : x;
         if (ordered && c.NeedsInputGradient(0) && !c.NeedsInputGradient(1) && !c.NeedsInputGradient(2) && StepMasks.LikelyBlocked(g, dY) && BlockedInsideMask(c, min, max) is { } blocked)
         {
-            c.SetInputGradient(0, g.Mul(dY, blocked));
+            c.SetInputGradient(0, StepMasks.Times(c, dY, blocked));
             return;
         }
 
@@ -186,13 +187,13 @@ internal static class ActivationRules
         }
 
         var y = c.OutputInfo(0);
-        string? above = low is { } l ? StepMasks.Above(c, y, l) : null;
-        string? below = high is { } h ? StepMasks.Below(c, y, h) : null;
-        if ((low is not null && above is null) || (high is not null && below is null))
+        if ((low is { } l && !StepMasks.Applies(c, y, l)) || (high is { } h && !StepMasks.Applies(c, y, h)))
         {
             return null;
         }
 
+        string? above = low is { } lower ? StepMasks.Above(c, y, lower) : null;
+        string? below = high is { } upper ? StepMasks.Below(c, y, upper) : null;
         return above is not null && below is not null ? c.Graph.Mul(above, below) : above ?? below;
     }
 

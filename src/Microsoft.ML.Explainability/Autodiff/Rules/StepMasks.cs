@@ -11,10 +11,12 @@ namespace Microsoft.ML.Explainability.Autodiff.Rules;
 /// <para>
 /// The plain form, <c>Where(Y &gt; t, dY, 0)</c>, has no kernel in ONNX Runtime's blocked (NCHWc) layout: around every
 /// mask the runtime converts dY out of the blocked layout and back (ReorderOutput/ReorderInput), and its Where and
-/// comparison kernels are slow. On MobileNetV2 these took half the backward pass. For a float NCHW tensor with a known
-/// channel count the mask is instead a per-channel (depthwise) 1×1 convolution followed by Clip(·, 0, 1), which the
-/// runtime fuses into one blocked convolution, and the product dY·mask is a Mul of two blocked tensors of the same
-/// shape, which it keeps blocked too. Every other tensor gets the plain form.
+/// comparison kernels are slow. On MobileNetV2 these took half the backward pass. For a float NCHW tensor whose channel
+/// count is known and a multiple of 8, and whose dY the runtime most likely holds blocked (<see cref="LikelyBlocked"/>),
+/// the mask is instead a per-channel (depthwise) 1×1 convolution followed by Clip(·, 0, 1), which the runtime fuses
+/// into one blocked convolution, and the product dY·mask is a Mul of two blocked tensors of the same shape (dY's shape
+/// is declared so that it can prove that), which it keeps blocked too. Every other tensor gets the plain form:
+/// next to a dY in plain layout the convolution form is slower.
 /// </para>
 /// <para>
 /// The step is exact, not a steep ramp. 1{Y &gt; t} = Clip(B·Y − B·t, 0, 1) with B a power of two: B·Y and B·t are
@@ -34,8 +36,19 @@ internal static class StepMasks
         var g = c.Graph;
         var y = c.Output(0);
         return LikelyBlocked(c.Graph, dY) && Above(c, c.OutputInfo(0), 0f) is { } mask
-            ? g.Mul(dY, mask)
+            ? Times(c, dY, mask)
             : g.Where(g.Node("Greater", [y, c.Scalar(0)]), dY, c.Scalar(0));
+    }
+
+    /// <summary>
+    /// dY·mask, with dY's shape (the node's output's) declared, so that ONNX Runtime can prove the two factors equal in
+    /// shape and keep the product blocked: the mask's shape it infers from the forward output, dY's it cannot once a
+    /// shape computed at run time lies on the way back from the seed.
+    /// </summary>
+    public static string Times(GradientContext c, string dY, string mask)
+    {
+        c.Graph.DeclareShape(dY, c.OutputInfo(0));
+        return c.Graph.Mul(dY, mask);
     }
 
     /// <summary>
@@ -73,20 +86,24 @@ internal static class StepMasks
     /// <summary>1{<paramref name="tensor"/> &lt; <paramref name="threshold"/>}; null as for <see cref="Above"/>.</summary>
     public static string? Below(GradientContext c, TensorInfo tensor, float threshold) => Step(c, tensor, threshold, -1);
 
+    /// <summary>Whether <see cref="Above"/> and <see cref="Below"/> give a mask (not null) for this tensor and threshold.</summary>
+    public static bool Applies(GradientContext c, TensorInfo tensor, float threshold) =>
+        tensor.ElementType == TensorElementType.Float && tensor.Rank == 4 && tensor.Shape[1] > 0 && tensor.Shape[1] % 8 == 0
+        && float.IsFinite(threshold) && c.Opset >= 11 && 24 - Exponent(threshold) <= 126;
+
+    /// <summary>e with t = m·2^e, 1 ≤ |m| &lt; 2; for t = 0, the e that gives B = 2^126.</summary>
+    private static int Exponent(float threshold) => threshold == 0 ? 24 - 126 : float.ILogB(threshold);
+
     /// <summary>Clip(sign·B·(X − t), 0, 1) as a depthwise 1×1 Conv (weight sign·B, bias −sign·B·t) and a Clip.</summary>
     private static string? Step(GradientContext c, TensorInfo tensor, float threshold, int sign)
     {
-        if (tensor.ElementType != TensorElementType.Float || tensor.Rank != 4 || tensor.Shape[1] <= 0 || tensor.Shape[1] % 8 != 0 || !float.IsFinite(threshold) || c.Opset < 11)
+        if (!Applies(c, tensor, threshold))
         {
             return null;
         }
 
         // B·gap ≥ 1 with gap ≥ 2^(e−24) the spacing of floats next to t = m·2^e; B·t ≈ m·2^24 cannot overflow.
-        int exponent = threshold == 0 ? 24 - 126 : float.ILogB(threshold);
-        if (24 - exponent > 126)
-        {
-            return null;
-        }
+        int exponent = Exponent(threshold);
 
         float scale = float.ScaleB(1f, 24 - exponent);
         long channels = tensor.Shape[1];
