@@ -15,6 +15,8 @@ public sealed class GraphEmitter
     private readonly HashSet<string> _names;
     private readonly Dictionary<string, string> _constantCache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _conflictingDeclarations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
+    private int _producersIndexed;
     private int _counter;
 
     internal GraphEmitter(GraphProto graph, int opset, string prefix)
@@ -142,18 +144,27 @@ public sealed class GraphEmitter
         }
     }
 
-    /// <summary>The node that writes <paramref name="tensor"/> (searched from the most recently emitted), or null for an input or initializer.</summary>
+    /// <summary>The node that writes <paramref name="tensor"/>, or null for an input or initializer.</summary>
+    /// <remarks>
+    /// Nodes are indexed as they are appended (rules ask about tensors emitted moments before, many times per graph); a
+    /// tensor whose indexed producer no longer writes it (another writer edited the node) is looked up by a scan.
+    /// </remarks>
     internal NodeProto? FindProducer(string tensor)
     {
-        for (int i = _graph.Node.Count - 1; i >= 0; i--)
+        for (; _producersIndexed < _graph.Node.Count; _producersIndexed++)
         {
-            if (_graph.Node[i].Output.Contains(tensor))
+            foreach (var output in _graph.Node[_producersIndexed].Output)
             {
-                return _graph.Node[i];
+                _producers[output] = _graph.Node[_producersIndexed];
             }
         }
 
-        return null;
+        if (_producers.TryGetValue(tensor, out var node) && node.Output.Contains(tensor))
+        {
+            return node;
+        }
+
+        return _graph.Node.LastOrDefault(n => n.Output.Contains(tensor));
     }
 
     /// <summary>A scalar constant of the given floating-point type.</summary>
