@@ -176,12 +176,11 @@ internal static class ActivationRules
     /// </summary>
     private static string? BlockedInsideMask(GradientContext c, string? min, string? max)
     {
-        float? Bound(string? bound, int input, string attribute) => bound is null ? null
-            : c.Opset < 11 ? c.Float(attribute, 0f)
-            : c.ConstantInput(input) is [var v] ? (float)v : null;
+        // Steps need Clip's input form of the bounds (opset 11 on), which StepMasks.Applies also requires.
+        float? Bound(string? bound, int input) => bound is not null && c.ConstantInput(input) is [var v] ? (float)v : null;
 
-        float? low = Bound(min, 1, "min"), high = Bound(max, 2, "max");
-        if ((min is not null && low is null) || (max is not null && high is null) || (min is null && max is null))
+        float? low = Bound(min, 1), high = Bound(max, 2);
+        if (c.Opset < 11 || (min is not null && low is null) || (max is not null && high is null) || (min is null && max is null))
         {
             return null;
         }
